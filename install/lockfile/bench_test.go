@@ -1,0 +1,63 @@
+package lockfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+func largeLock(b *testing.B) []byte {
+	data, err := os.ReadFile(sharedFixture(b, "large", "package-lock.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+// BenchmarkParse is Parse (sonic) into the model, on the 2.6 MB fixture.
+func BenchmarkParse(b *testing.B) {
+	data := largeLock(b)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Parse(data, "large"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeSonic is the sonic decode alone (what Parse builds on).
+func BenchmarkDecodeSonic(b *testing.B) {
+	data := largeLock(b)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		var v map[string]any
+		if err := decoder.Unmarshal(data, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeStd is the same decode with encoding/json, for comparison.
+func BenchmarkDecodeStd(b *testing.B) {
+	data := largeLock(b)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		var v map[string]any
+		d := json.NewDecoder(bytes.NewReader(data))
+		d.UseNumber()
+		if err := d.Decode(&v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMarshal(b *testing.B) {
+	l, err := Parse(largeLock(b), "large")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		l.Marshal()
+	}
+}
