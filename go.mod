@@ -8,6 +8,7 @@ require (
 	github.com/bytedance/sonic/loader v0.5.3 // indirect
 	github.com/cloudwego/base64x v0.1.6 // indirect
 	github.com/google/go-github/v62 v62.0.0 // indirect
+	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/klauspost/cpuid/v2 v2.2.9 // indirect
 	github.com/sethvargo/go-githubactions v1.3.2 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect

@@ -1,0 +1,297 @@
+// Package store is the content-addressed store of extracted packages, keyed
+// by integrity.SRI.Key() ("sha512-<lowercase hex>").
+//
+// Layout under the cache root:
+//
+//	<root>/store/v1/<algo>/<2 hex>/<rest of hex>/   complete entries
+//	<root>/store/v1/tmp/<key>.<random>/             entries being filled or removed
+//	<root>/store/v1/locks/<key>.lock                per-key flock files
+//
+// Invariant: an entry directory that exists is complete. Put fills a fresh
+// temporary directory on the same filesystem and renames it into place only
+// after fill succeeded; Remove renames the entry away before deleting it.
+// Both renames are atomic, so a killed process leaves either no entry or a
+// complete one, plus perhaps a stale temporary directory that a later Open
+// deletes once it is older than StaleAge and nobody holds its key's lock.
+// Nothing is fsynced: the invariant holds against killed processes, not
+// against power loss (a CI cache is disposable).
+//
+// Put is safe for concurrent use: within a process one fill runs per key
+// (single flight), and across processes a per-key flock serializes fills;
+// after taking the lock Put checks again, so a key is filled once.
+package store
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// StaleAge is how old a temporary directory must be before Open may delete it.
+const StaleAge = time.Hour
+
+// Store is a content-addressed package store. It is safe for concurrent use.
+type Store struct {
+	base  string // <root>/store/v1
+	tmp   string
+	locks string
+
+	mu       sync.Mutex
+	inflight map[string]*call
+}
+
+type call struct {
+	done chan struct{}
+	dir  string
+	err  error
+}
+
+// Open prepares the store under root (the cache directory), creating its
+// directories, and deletes stale temporary directories left by killed
+// processes.
+func Open(root string) (*Store, error) {
+	base := filepath.Join(root, "store", "v1")
+	s := &Store{
+		base:     base,
+		tmp:      filepath.Join(base, "tmp"),
+		locks:    filepath.Join(base, "locks"),
+		inflight: make(map[string]*call),
+	}
+	for _, d := range []string{s.tmp, s.locks} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("failed to create store directory %q: %w", d, err)
+		}
+	}
+	s.cleanStale(time.Now().Add(-StaleAge))
+	return s, nil
+}
+
+// parseKey splits "<algo>-<hex>" and validates it.
+func parseKey(key string) (algo, hexsum string, err error) {
+	algo, hexsum, ok := strings.Cut(key, "-")
+	if !ok || algo == "" || len(hexsum) < 3 {
+		return "", "", fmt.Errorf("failed to use store key %q: want <algo>-<hex>", key)
+	}
+	for _, c := range algo {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return "", "", fmt.Errorf("failed to use store key %q: bad algorithm", key)
+		}
+	}
+	for _, c := range hexsum {
+		if !(c >= 'a' && c <= 'f' || c >= '0' && c <= '9') {
+			return "", "", fmt.Errorf("failed to use store key %q: digest is not lowercase hex", key)
+		}
+	}
+	return algo, hexsum, nil
+}
+
+// Dir returns where the complete entry for key lives (whether or not it
+// exists yet). It returns "" for a malformed key.
+func (s *Store) Dir(key string) string {
+	algo, h, err := parseKey(key)
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(s.base, algo, h[:2], h[2:])
+}
+
+// Has reports whether a complete entry exists for key.
+func (s *Store) Has(key string) bool {
+	dir := s.Dir(key)
+	if dir == "" {
+		return false
+	}
+	fi, err := os.Lstat(dir)
+	return err == nil && fi.IsDir()
+}
+
+// Put makes the entry for key exist and returns its directory. If it is
+// missing, fill is called with an empty temporary directory in the store to
+// populate; the directory is then renamed into place. If fill fails, the
+// temporary directory is removed and the error is returned. Concurrent Puts
+// of one key, in this process or others, run fill once; the others wait and
+// return the same directory (or, in this process, the same error).
+func (s *Store) Put(key string, fill func(tmp string) error) (string, error) {
+	dir := s.Dir(key)
+	if dir == "" {
+		_, _, err := parseKey(key)
+		return "", err
+	}
+	if s.Has(key) {
+		return dir, nil
+	}
+
+	s.mu.Lock()
+	if c, ok := s.inflight[key]; ok {
+		s.mu.Unlock()
+		<-c.done
+		return c.dir, c.err
+	}
+	c := &call{done: make(chan struct{}), err: fmt.Errorf("failed to fill store entry %q: fill panicked", key)}
+	s.inflight[key] = c
+	s.mu.Unlock()
+	defer func() { // also runs when fill panics, so waiters never hang
+		s.mu.Lock()
+		delete(s.inflight, key)
+		s.mu.Unlock()
+		close(c.done)
+	}()
+
+	c.dir, c.err = s.put(key, dir, fill)
+	return c.dir, c.err
+}
+
+func (s *Store) put(key, dir string, fill func(string) error) (string, error) {
+	unlock, err := s.lock(key, true)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if s.Has(key) { // another process filled it while we waited
+		return dir, nil
+	}
+
+	tmp, err := s.mkTemp(key)
+	if err != nil {
+		return "", err
+	}
+	moved := false
+	defer func() { // on error or panic, leave nothing behind
+		if !moved {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := fill(tmp); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("failed to create store directory %q: %w", filepath.Dir(dir), err)
+	}
+	if err := renameNoReplace(tmp, dir); err != nil {
+		if errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOTEMPTY) {
+			// Someone not honouring the lock won the race; theirs is
+			// complete by the invariant, so discard ours (deferred).
+			return dir, nil
+		}
+		return "", fmt.Errorf("failed to move %q into the store: %w", key, err)
+	}
+	moved = true
+	return dir, nil
+}
+
+// Remove deletes the entry for key, if any. The entry is renamed out of
+// place first, so readers never see a half-deleted entry.
+func (s *Store) Remove(key string) error {
+	dir := s.Dir(key)
+	if dir == "" {
+		_, _, err := parseKey(key)
+		return err
+	}
+	unlock, err := s.lock(key, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	trash := filepath.Join(s.tmp, key+".removed."+randHex())
+	if err := os.Rename(dir, trash); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("failed to remove store entry %q: %w", key, err)
+	}
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("failed to remove store entry %q: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) mkTemp(key string) (string, error) {
+	for i := 0; i < 10; i++ {
+		p := filepath.Join(s.tmp, key+"."+randHex())
+		err := os.Mkdir(p, 0o755)
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf("failed to create temporary directory for %q: %w", key, err)
+		}
+	}
+	return "", fmt.Errorf("failed to create temporary directory for %q: too many collisions", key)
+}
+
+func randHex() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// lock takes the per-key cross-process lock. With wait false it fails
+// immediately (unix.EWOULDBLOCK) when another process holds it.
+func (s *Store) lock(key string, wait bool) (unlock func(), err error) {
+	p := filepath.Join(s.locks, key+".lock")
+	fd, err := unix.Open(p, unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open lock %q: %w", p, err)
+	}
+	how := unix.LOCK_EX
+	if !wait {
+		how |= unix.LOCK_NB
+	}
+	for {
+		err = unix.Flock(fd, how)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("failed to lock %q: %w", p, err)
+	}
+	// Lock files are never deleted, so the flock always guards the same
+	// inode every process opens.
+	return func() { unix.Flock(fd, unix.LOCK_UN); unix.Close(fd) }, nil
+}
+
+// cleanStale deletes temporary directories older than cutoff whose key is
+// not locked by anyone (a live fill holds its key's lock).
+func (s *Store) cleanStale(cutoff time.Time) {
+	entries, err := os.ReadDir(s.tmp)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || info.ModTime().After(cutoff) {
+			continue
+		}
+		key, _, _ := strings.Cut(e.Name(), ".")
+		if _, _, err := parseKey(key); err != nil {
+			continue
+		}
+		unlock, err := s.lock(key, false)
+		if err != nil {
+			continue // someone is working on this key right now
+		}
+		os.RemoveAll(filepath.Join(s.tmp, e.Name()))
+		unlock()
+	}
+}
+
+// renameNoReplace renames a directory into place, failing with EEXIST if the
+// target exists. It falls back to rename(2), which fails with ENOTEMPTY or
+// EEXIST on a non-empty target directory, where renameat2 is unsupported.
+func renameNoReplace(from, to string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
+	if err == unix.ENOSYS || err == unix.EINVAL {
+		err = unix.Rename(from, to)
+	}
+	return err
+}
