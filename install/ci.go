@@ -1,0 +1,708 @@
+// Package install is lockstep's installer: `lockstep ci` (install exactly
+// what package-lock.json pins) built from the sub-packages that fetch,
+// verify, extract, store and link packages.
+//
+// The order of work is npm ci's, arranged so that an interrupted run leaves
+// the old node_modules or the new one, never a half one:
+//
+//  1. read package.json and the lockfile; refuse a lockfile out of sync;
+//  2. decide what to install (omit, os/cpu/libc: failing optional subtrees
+//     are inert, a failing required package is an error);
+//  3. make sure every package is in the content store (download, verify
+//     while streaming, extract to a temporary dir, rename);
+//  4. build the new tree next to the old one (node_modules.lockstep-new),
+//     with .bin links and node_modules/.package-lock.json;
+//  5. swap it into place, delete the old tree;
+//  6. run lifecycle scripts in npm's order, unless --ignore-scripts.
+package install
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bytedance/sonic"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lockstep-dev/lockstep/cache/store"
+	"github.com/lockstep-dev/lockstep/install/extract"
+	"github.com/lockstep-dev/lockstep/install/integrity"
+	"github.com/lockstep-dev/lockstep/install/link"
+	"github.com/lockstep-dev/lockstep/install/lockfile"
+	"github.com/lockstep-dev/lockstep/install/npmrc"
+	"github.com/lockstep-dev/lockstep/install/pkgjson"
+	"github.com/lockstep-dev/lockstep/install/platform"
+	"github.com/lockstep-dev/lockstep/install/registry"
+	"github.com/lockstep-dev/lockstep/install/scripts"
+	"github.com/lockstep-dev/lockstep/install/semver"
+	"github.com/lockstep-dev/lockstep/internal/timing"
+)
+
+// Options configure one install. Flags holds npm config keys given on the
+// command line ("registry", "omit", "include", "ignore-scripts", ...); they
+// win over npm_config_* variables and .npmrc files.
+type Options struct {
+	Dir         string
+	CacheDir    string
+	Concurrency int
+	Flags       map[string]string
+	Getenv      func(string) string
+	Stdout      io.Writer
+	Stderr      io.Writer
+	Timing      *timing.Recorder
+	Platform    *platform.Platform // nil: this machine
+	NodeVersion string             // "" : `node -v`, asked only when an optional package has engines.node
+	// RetryDelay shortens the registry client's backoff (tests).
+	MinRetryDelay, MaxRetryDelay time.Duration
+}
+
+// Result summarizes an install.
+type Result struct {
+	Packages timing.Packages
+	Lockfile string // path of the lockfile used
+}
+
+const stagingName = "node_modules.lockstep-new"
+
+type installer struct {
+	o      Options
+	dir    string
+	cfg    *npmrc.Config
+	client *registry.Client
+	store  *store.Store
+	plat   platform.Platform
+	stats  registry.Stats
+
+	fromCache, downloaded int
+	mu                    sync.Mutex
+}
+
+// CI installs exactly what the lockfile in o.Dir pins, like `npm ci`.
+func CI(ctx context.Context, o Options) (*Result, error) {
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 64
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("failed to resolve directory %q: %w", o.Dir, err)
+	}
+	in := &installer{o: o, dir: dir}
+	if o.Platform != nil {
+		in.plat = *o.Platform
+	} else {
+		in.plat = platform.Current()
+	}
+	start := time.Now()
+
+	cfg, err := npmrc.Load(npmrc.LoadOptions{Dir: dir, Getenv: o.Getenv, Flags: o.Flags, Home: o.Getenv("HOME")})
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	in.cfg = cfg
+
+	pj, err := pkgjson.Read(dir)
+	if err != nil {
+		return nil, inputErr(fmt.Errorf("failed to read package.json: %w", err))
+	}
+	lf, lockPath, err := lockfile.Read(dir)
+	if err != nil {
+		if errors.Is(err, lockfile.ErrNotFound) {
+			return nil, inputErr(fmt.Errorf("failed to read lockfile: no package-lock.json or npm-shrinkwrap.json in %q; "+
+				"`lockstep ci` installs exactly what a lockfile pins: run `npm install` (or `lockstep install`) and commit package-lock.json", dir))
+		}
+		return nil, inputErr(err)
+	}
+
+	legacyPeer := cfg.LegacyPeerDeps()
+	g, err := buildGraph(dir, pj, lf, legacyPeer)
+	if err != nil {
+		return nil, inputErr(fmt.Errorf("failed to read %q: %w", lockPath, err))
+	}
+	if problems := g.syncProblems(dir, overrideSpecs(pj.Overrides, pj.Dependencies)); len(problems) > 0 {
+		const max = 20
+		shown := problems
+		more := ""
+		if len(shown) > max {
+			more = fmt.Sprintf("\n  ... and %d more", len(shown)-max)
+			shown = shown[:max]
+		}
+		return nil, inputErr(fmt.Errorf("failed to install from %q: package.json and the lockfile are out of sync; "+
+			"run `npm install` (or `lockstep install`) to update the lockfile, then commit it:\n  %s%s",
+			lockPath, strings.Join(shown, "\n  "), more))
+	}
+
+	if err := in.markInert(g); err != nil {
+		return nil, err
+	}
+	omit := map[string]bool{}
+	for _, v := range cfg.Omit() {
+		omit[v] = true
+	}
+	if v := cfg.OS(); v != "" {
+		in.plat.OS = v
+	}
+	if v := cfg.CPU(); v != "" {
+		in.plat.CPU = v
+	}
+	if v := cfg.Libc(); v != "" {
+		in.plat.Libc = v
+	}
+	nodes, err := in.selectNodes(g, omit)
+	if err != nil {
+		return nil, err
+	}
+
+	st, err := store.Open(o.CacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open cache %q: %w", o.CacheDir, err)
+	}
+	in.store = st
+	client, err := registry.New(cfg, registry.Options{
+		Concurrency:   o.Concurrency,
+		Stats:         &in.stats,
+		MinRetryDelay: o.MinRetryDelay,
+		MaxRetryDelay: o.MaxRetryDelay,
+		Logf: func(format string, a ...any) {
+			fmt.Fprintf(o.Stderr, "lockstep: "+format+"\n", a...)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	in.client = client
+
+	items, err := in.fetchItems(nodes)
+	if err != nil {
+		return nil, err
+	}
+	span := o.Timing.Start("fetch")
+	err = in.fetchAll(ctx, items, span)
+	span.AddRequests(in.stats.Requests.Load())
+	span.AddBytes(in.stats.Bytes.Load())
+	span.End()
+	if err != nil {
+		return nil, err
+	}
+
+	ignoreScripts := cfg.IgnoreScripts()
+	span = o.Timing.Start("link")
+	roots, err := in.buildTree(ctx, g, nodes, items, lf, ignoreScripts)
+	if err == nil {
+		err = in.swap(roots)
+	}
+	span.End()
+	if err != nil {
+		return nil, err
+	}
+
+	if !ignoreScripts {
+		span = o.Timing.Start("scripts")
+		err = in.runScripts(ctx, pj, nodes)
+		span.End()
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	installed := 0
+	for _, n := range nodes {
+		if n.linkTo == nil {
+			installed++
+		}
+	}
+	res := &Result{Lockfile: lockPath, Packages: timing.Packages{
+		Total: installed, Installed: installed, FromCache: in.fromCache, Downloaded: in.downloaded,
+	}}
+	fmt.Fprintf(o.Stdout, "added %d packages in %s (%d from cache, %d downloaded)\n",
+		installed, time.Since(start).Round(10*time.Millisecond), in.fromCache, in.downloaded)
+	return res, nil
+}
+
+// markInert marks optional packages this machine cannot use (os/cpu/libc
+// or engines.node) and their optional sets as inert, like arborist's
+// #checkEngineAndPlatform.
+func (in *installer) markInert(g *graph) error {
+	for _, n := range g.order {
+		if n.isRoot || n.pkg == nil || !n.pkg.Optional || n.inert {
+			continue
+		}
+		bad := in.plat.Check(n.pkg.OS, n.pkg.CPU, n.pkg.Libc) != nil
+		if !bad {
+			if rng := n.pkg.Engines["node"]; rng != "" {
+				if nv := in.nodeVersion(); nv != "" && !semver.Satisfies(nv, rng, semver.Options{IncludePrerelease: true}) {
+					bad = true
+				}
+			}
+		}
+		if bad {
+			for m := range optionalSet(n) {
+				m.inert = true
+			}
+		}
+	}
+	return nil
+}
+
+var nodeVersionOnce struct {
+	sync.Once
+	v string
+}
+
+func (in *installer) nodeVersion() string {
+	if in.o.NodeVersion != "" {
+		return in.o.NodeVersion
+	}
+	nodeVersionOnce.Do(func() {
+		out, err := exec.Command("node", "-v").Output()
+		if err == nil {
+			nodeVersionOnce.v = strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+		}
+	})
+	return nodeVersionOnce.v
+}
+
+// selectNodes returns the entries to put on disk, sorted by key: not the
+// root, not workspace folders (they are the project's own), not inert, not
+// omitted, not extraneous, not bundled (they come inside their bundler's
+// tarball). A required package this platform cannot use is an error.
+func (in *installer) selectNodes(g *graph, omit map[string]bool) ([]*node, error) {
+	var out []*node
+	for _, n := range g.order {
+		if n.isRoot || n.isWS || n.inert || n.pkg == nil || n.pkg.Extraneous || n.pkg.InBundle {
+			continue
+		}
+		p := n.pkg
+		if len(omit) > 0 && shouldOmit(p, omit) {
+			n.omitted = true
+			continue
+		}
+		if !p.Link && !p.Optional {
+			if err := in.plat.Check(p.OS, p.CPU, p.Libc); err != nil {
+				return nil, inputErr(fmt.Errorf("failed to install %q (%s@%s): %w; it is not optional, so npm refuses it too (EBADPLATFORM)",
+					n.key, n.name, p.Version, err))
+			}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func shouldOmit(p *lockfile.Package, omit map[string]bool) bool {
+	devOptional := p.DevOptional || p.Dev || p.Optional
+	return p.Peer && omit["peer"] || p.Dev && omit["dev"] || p.Optional && omit["optional"] ||
+		devOptional && omit["optional"] && omit["dev"]
+}
+
+// fetchItem is one store entry to make sure of; several lock entries may
+// share it (same integrity).
+type fetchItem struct {
+	key       string
+	label     string // name@version for messages
+	name      string
+	version   string
+	url       string // where to download it
+	guessed   bool   // url was derived, not taken from "resolved"
+	localFile string // a file: tarball
+	sri       *integrity.SRI
+	bins      []string
+	nodes     []*node
+}
+
+func (in *installer) fetchItems(nodes []*node) (map[string]*fetchItem, error) {
+	items := map[string]*fetchItem{}
+	for _, n := range nodes {
+		p := n.pkg
+		if p.Link {
+			continue
+		}
+		it := &fetchItem{name: n.name, version: p.Version, label: n.name + "@" + p.Version}
+		switch {
+		case strings.HasPrefix(p.Resolved, "git+") || strings.HasPrefix(p.Resolved, "git:") || strings.HasPrefix(p.Resolved, "github:"):
+			return nil, inputErr(fmt.Errorf("failed to install %q: git dependency %q: lockstep does not install git dependencies yet; use a registry version or a tarball URL", n.key, p.Resolved))
+		case strings.HasPrefix(p.Resolved, "file:"):
+			it.localFile = filepath.Join(in.dir, filepath.FromSlash(strings.TrimPrefix(p.Resolved, "file:")))
+		case p.Resolved != "":
+			it.url = in.client.ResolveTarball(p.Resolved)
+		default:
+			if p.Version == "" {
+				return nil, inputErr(fmt.Errorf("failed to install %q: its lockfile entry has neither \"resolved\" nor \"version\"", n.key))
+			}
+			it.url = in.client.TarballURL(n.name, p.Version)
+			it.guessed = true
+		}
+		if p.Integrity != "" {
+			sri, err := integrity.Parse(p.Integrity)
+			if err != nil {
+				return nil, inputErr(fmt.Errorf("failed to read integrity of %q: %w", n.key, err))
+			}
+			it.sri = &sri
+			it.key = sri.Key()
+		} else {
+			src := it.url
+			if it.localFile != "" {
+				src = it.localFile
+			}
+			sum := sha256.Sum256([]byte(src))
+			it.key = "url-" + hex.EncodeToString(sum[:])
+		}
+		for name, target := range p.Bin {
+			_ = name
+			it.bins = append(it.bins, target)
+		}
+		sort.Strings(it.bins)
+		if prev, ok := items[it.key]; ok {
+			prev.nodes = append(prev.nodes, n)
+			continue
+		}
+		it.nodes = []*node{n}
+		items[it.key] = it
+	}
+	return items, nil
+}
+
+func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, span *timing.Span) error {
+	keys := make([]string, 0, len(items))
+	for k := range items {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(in.o.Concurrency)
+	for _, k := range keys {
+		it := items[k]
+		if in.store.Has(it.key) {
+			span.Hit()
+			in.fromCache++
+			continue
+		}
+		span.Miss()
+		in.downloaded++
+		eg.Go(func() error {
+			_, err := in.store.Put(it.key, func(tmp string) error { return in.download(ctx, it, tmp) })
+			if err != nil {
+				return fmt.Errorf("failed to fetch %q (%s): %w", it.label, in.cfg.Redact(it.source()), err)
+			}
+			return nil
+		})
+	}
+	return eg.Wait()
+}
+
+func (it *fetchItem) source() string {
+	if it.localFile != "" {
+		return it.localFile
+	}
+	return it.url
+}
+
+func resetDir(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	return os.Mkdir(dir, 0o755)
+}
+
+// download streams one tarball through the integrity check into tmp.
+func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) error {
+	attempt := func(body io.Reader) error {
+		if err := resetDir(tmp); err != nil {
+			return err
+		}
+		r := body
+		var v *integrity.Verifier
+		if it.sri != nil {
+			v = it.sri.NewVerifier()
+			r = io.TeeReader(body, v)
+		}
+		if _, err := extract.Extract(r, tmp, extract.Options{Bins: it.bins}); err != nil {
+			return err
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return err
+		}
+		if v != nil {
+			return v.Verify()
+		}
+		return nil
+	}
+	if it.localFile != "" {
+		f, err := os.Open(it.localFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return attempt(f)
+	}
+	err := in.client.Fetch(ctx, it.url, "", attempt)
+	var he *registry.HTTPError
+	if err != nil && it.guessed && errors.As(err, &he) && he.Status == 404 {
+		// The conventional URL was a guess; the packument knows the truth.
+		url, perr := in.tarballFromPackument(ctx, it.name, it.version)
+		if perr != nil {
+			return perr
+		}
+		it.url = in.client.ResolveTarball(url)
+		return in.client.Fetch(ctx, it.url, "", attempt)
+	}
+	return err
+}
+
+func (in *installer) tarballFromPackument(ctx context.Context, name, version string) (string, error) {
+	var data []byte
+	err := in.client.Fetch(ctx, in.client.PackumentURL(name), "application/json", func(body io.Reader) error {
+		b, err := io.ReadAll(body)
+		data = b
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	node, err := sonic.Get(data, "versions", version, "dist", "tarball")
+	if err != nil {
+		return "", fmt.Errorf("failed to find %s@%s in the registry: the packument has no such version", name, version)
+	}
+	url, err := node.String()
+	if err != nil || url == "" {
+		return "", fmt.Errorf("failed to find the tarball of %s@%s in its packument", name, version)
+	}
+	return url, nil
+}
+
+// stagedPath maps a lock key to where it is built: the first node_modules
+// segment of the key is replaced by the staging directory.
+func (in *installer) stagedPath(key string) (root, staged string) {
+	i := strings.Index(key, "node_modules/")
+	if i < 0 {
+		return "", filepath.Join(in.dir, filepath.FromSlash(key))
+	}
+	root = key[:i] // "" or "packages/w/"
+	rest := key[i+len("node_modules/"):]
+	return root, filepath.Join(in.dir, filepath.FromSlash(root), stagingName, filepath.FromSlash(rest))
+}
+
+// buildTree materializes the staged node_modules trees and returns their
+// roots ("" and workspace folders, with trailing slash).
+func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, items map[string]*fetchItem, lf *lockfile.Lockfile, ignoreScripts bool) ([]string, error) {
+	roots := map[string]bool{"": true}
+	for _, n := range g.order {
+		if n.isWS {
+			roots[n.key+"/"] = true
+		}
+	}
+	// Every root gets its old node_modules removed (npm ci clears the root's
+	// and each workspace's), but only roots with packages get a new one.
+	populated := map[string]bool{"": true}
+	for _, n := range nodes {
+		r, _ := in.stagedPath(n.key)
+		populated[r] = true
+	}
+	for r := range roots {
+		if !populated[r] {
+			continue
+		}
+		st := filepath.Join(in.dir, filepath.FromSlash(r), stagingName)
+		if err := os.RemoveAll(st); err != nil {
+			return nil, fmt.Errorf("failed to clear %q: %w", st, err)
+		}
+		if err := os.MkdirAll(st, 0o755); err != nil {
+			return nil, fmt.Errorf("failed to create %q: %w", st, err)
+		}
+	}
+	keyOf := map[*node]string{}
+	for k, it := range items {
+		for _, n := range it.nodes {
+			keyOf[n] = k
+		}
+	}
+	var jobs []link.Job
+	for _, n := range nodes {
+		if n.linkTo != nil {
+			continue
+		}
+		_, staged := in.stagedPath(n.key)
+		jobs = append(jobs, link.Job{
+			Src:  in.store.Dir(keyOf[n]),
+			Dst:  staged,
+			Copy: n.pkg.HasInstallScript && !ignoreScripts,
+		})
+	}
+	probeDst := filepath.Join(in.dir, stagingName)
+	method := link.Probe(in.store.Dir(""), probeDst)
+	if _, err := link.Materialize(ctx, jobs, link.Options{Method: method, Concurrency: 0}); err != nil {
+		return nil, fmt.Errorf("failed to build node_modules: %w", err)
+	}
+	// Links (workspaces, file: folders) are relative symlinks.
+	for _, n := range nodes {
+		if n.linkTo == nil {
+			continue
+		}
+		_, staged := in.stagedPath(n.key)
+		final := filepath.Join(in.dir, filepath.FromSlash(n.key))
+		target := filepath.Join(in.dir, filepath.FromSlash(n.linkTo.key))
+		rel, err := filepath.Rel(filepath.Dir(final), target)
+		if err != nil {
+			return nil, fmt.Errorf("failed to link %q: %w", n.key, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
+			return nil, fmt.Errorf("failed to link %q: %w", n.key, err)
+		}
+		if err := os.Symlink(rel, staged); err != nil {
+			return nil, fmt.Errorf("failed to link %q: %w", n.key, err)
+		}
+	}
+	if err := in.linkAllBins(nodes); err != nil {
+		return nil, err
+	}
+	included := map[string]bool{}
+	for _, n := range nodes {
+		included[n.key] = true
+		if n.linkTo != nil {
+			included[n.linkTo.key] = true
+		}
+	}
+	pjData, _ := os.ReadFile(filepath.Join(in.dir, "package.json"))
+	indent, newline := lockfile.DetectFormat(pjData)
+	hidden := lf.Hidden(func(key string) bool { return included[key] }, lockfile.HiddenOptions{
+		OmitLockfileRegistryResolved: in.cfg.OmitLockfileRegistryResolved(),
+		LegacyPeerDeps:               in.cfg.LegacyPeerDeps(),
+		Indent:                       indent,
+		Newline:                      newline,
+	})
+	hl := filepath.Join(in.dir, stagingName, ".package-lock.json")
+	if err := os.WriteFile(hl, hidden.Marshal(), 0o644); err != nil {
+		return nil, fmt.Errorf("failed to write %q: %w", hl, err)
+	}
+	out := make([]string, 0, len(roots))
+	for r := range roots {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// linkAllBins creates .bin links in (depth, path) order; like bin-links,
+// the first package to claim a bin name in a folder keeps it.
+func (in *installer) linkAllBins(nodes []*node) error {
+	ordered := append([]*node(nil), nodes...)
+	sort.SliceStable(ordered, func(i, j int) bool {
+		di, dj := strings.Count(ordered[i].key, "node_modules/"), strings.Count(ordered[j].key, "node_modules/")
+		if di != dj {
+			return di < dj
+		}
+		return ordered[i].key < ordered[j].key
+	})
+	seen := map[string]bool{}
+	for _, n := range ordered {
+		binMap := n.pkg.Bin
+		if n.linkTo != nil && n.linkTo.pkg != nil {
+			binMap = n.linkTo.pkg.Bin
+		}
+		if len(binMap) == 0 {
+			continue
+		}
+		_, staged := in.stagedPath(n.key)
+		nm := filepath.Dir(staged)
+		if strings.HasPrefix(path.Base(path.Dir(n.key)), "@") {
+			nm = filepath.Dir(nm)
+		}
+		var bins []link.Bin
+		for _, name := range sortedKeys(binMap) {
+			p := filepath.Join(nm, ".bin", path.Base(name))
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			bins = append(bins, link.Bin{Name: name, Target: binMap[name]})
+		}
+		if err := link.LinkBins(nm, staged, bins); err != nil {
+			return fmt.Errorf("failed to link bins of %q: %w", n.key, err)
+		}
+	}
+	return nil
+}
+
+// swap puts each staged tree in place of the old one, then removes the old.
+func (in *installer) swap(roots []string) error {
+	var old []string
+	for _, r := range roots {
+		base := filepath.Join(in.dir, filepath.FromSlash(r))
+		cur := filepath.Join(base, "node_modules")
+		staged := filepath.Join(base, stagingName)
+		if _, err := os.Lstat(cur); err == nil {
+			trash := filepath.Join(base, fmt.Sprintf("node_modules.lockstep-old-%d", os.Getpid()))
+			if err := os.Rename(cur, trash); err != nil {
+				return fmt.Errorf("failed to move the old %q aside: %w", cur, err)
+			}
+			old = append(old, trash)
+		}
+		if _, err := os.Lstat(staged); err != nil {
+			continue // nothing installed under this workspace
+		}
+		if err := os.Rename(staged, cur); err != nil {
+			return fmt.Errorf("failed to move the new tree into %q: %w", cur, err)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, o := range old {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = os.RemoveAll(o)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+func (in *installer) runScripts(ctx context.Context, pj *pkgjson.PackageJSON, nodes []*node) error {
+	var deps []scripts.Package
+	for _, n := range nodes {
+		if n.linkTo != nil || !n.pkg.HasInstallScript {
+			continue
+		}
+		p := n.pkg
+		deps = append(deps, scripts.Package{
+			Path: n.key, Dir: filepath.Join(in.dir, filepath.FromSlash(n.key)), Name: n.name, Version: p.Version,
+			Optional: p.Optional, Dev: p.Dev, Peer: p.Peer, DevOptional: p.DevOptional,
+			Resolved: p.Resolved, Integrity: p.Integrity, Engines: p.Engines, Bin: p.Bin,
+		})
+	}
+	root := &scripts.Package{Path: "", Dir: in.dir, Name: pj.Name, Version: pj.Version}
+	r := &scripts.Runner{
+		ProjectDir: in.dir, Getenv: in.o.Getenv, Stdout: in.o.Stdout, Stderr: in.o.Stderr,
+		Foreground: in.cfg.Bool("foreground-scripts", false),
+	}
+	if sh, ok := in.cfg.Get("script-shell"); ok {
+		r.ScriptShell = sh
+	}
+	res, err := r.Run(ctx, deps, root, func() error { return nil })
+	if err != nil {
+		return err
+	}
+	// Like npm, an optional package whose script failed is removed.
+	for _, p := range res.FailedOptional {
+		fmt.Fprintf(in.o.Stderr, "lockstep: warning: removing optional %q: its install script failed\n", p)
+		_ = os.RemoveAll(filepath.Join(in.dir, filepath.FromSlash(p)))
+	}
+	return nil
+}

@@ -1,0 +1,349 @@
+package install_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/install"
+	"github.com/lockstep-dev/lockstep/install/platform"
+	"github.com/lockstep-dev/lockstep/internal/testserver"
+)
+
+// lockEntry describes one package-lock.json entry for a fake-registry
+// package at a lock path.
+type lockEntry struct {
+	path     string
+	pkg      testserver.Package
+	flags    map[string]any // "dev": true, "optional": true, ...
+	noURL    bool           // leave out "resolved" (omit-lockfile-registry-resolved)
+	override map[string]any // replaces fields after the defaults
+}
+
+// project writes package.json and a v3 package-lock.json for entries served
+// by reg, and returns the project dir.
+func project(t *testing.T, reg *testserver.Registry, root map[string]any, entries []lockEntry) string {
+	t.Helper()
+	dir := t.TempDir()
+	pj, _ := json.MarshalIndent(root, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), append(pj, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rootEntry := map[string]any{"name": root["name"], "version": root["version"]}
+	for _, k := range []string{"dependencies", "devDependencies", "optionalDependencies", "peerDependencies"} {
+		if v, ok := root[k]; ok {
+			rootEntry[k] = v
+		}
+	}
+	pkgs := map[string]any{"": rootEntry}
+	for _, e := range entries {
+		m := map[string]any{"version": e.pkg.Version, "integrity": reg.Integrity(e.pkg.Name, e.pkg.Version)}
+		if !e.noURL {
+			m["resolved"] = reg.TarballURL(e.pkg.Name, e.pkg.Version)
+		}
+		if filepath.Base(e.path) != e.pkg.Name && !strings.HasSuffix(e.path, "/"+e.pkg.Name) {
+			m["name"] = e.pkg.Name
+		}
+		if len(e.pkg.Dependencies) > 0 {
+			m["dependencies"] = e.pkg.Dependencies
+		}
+		if len(e.pkg.OptionalDependencies) > 0 {
+			m["optionalDependencies"] = e.pkg.OptionalDependencies
+		}
+		if len(e.pkg.Bin) > 0 {
+			m["bin"] = e.pkg.Bin
+		}
+		if len(e.pkg.OS) > 0 {
+			m["os"] = e.pkg.OS
+		}
+		if len(e.pkg.CPU) > 0 {
+			m["cpu"] = e.pkg.CPU
+		}
+		if len(e.pkg.Scripts) > 0 {
+			m["hasInstallScript"] = true
+		}
+		for k, v := range e.flags {
+			m[k] = v
+		}
+		for k, v := range e.override {
+			m[k] = v
+		}
+		pkgs[e.path] = m
+	}
+	lock := map[string]any{"name": root["name"], "version": root["version"], "lockfileVersion": 3, "requires": true, "packages": pkgs}
+	lj, _ := json.MarshalIndent(lock, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "package-lock.json"), append(lj, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+var linuxX64 = platform.Platform{OS: "linux", CPU: "x64", Libc: "glibc"}
+
+func runCI(t *testing.T, dir, cache string, reg *testserver.Registry, flags map[string]string) (*install.Result, error) {
+	t.Helper()
+	f := map[string]string{"registry": reg.URL(), "ignore-scripts": "true"}
+	for k, v := range flags {
+		f[k] = v
+	}
+	home := t.TempDir()
+	env := map[string]string{"HOME": home}
+	return install.CI(context.Background(), install.Options{
+		Dir: dir, CacheDir: cache, Flags: f, Platform: &linuxX64, NodeVersion: "20.20.2",
+		Getenv:        func(k string) string { return env[k] },
+		MinRetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond,
+	})
+}
+
+func mustExist(t *testing.T, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("missing %s: %v", p, err)
+		}
+	}
+}
+
+func mustNotExist(t *testing.T, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s exists, want it absent", p)
+		}
+	}
+}
+
+func basicRegistry(t *testing.T) (*testserver.Registry, []testserver.Package) {
+	pkgs := []testserver.Package{
+		{Name: "a", Version: "1.0.0", Dependencies: map[string]string{"b": "^1.0.0"}, Files: map[string]string{"index.js": "a"}},
+		{Name: "b", Version: "1.2.0", Files: map[string]string{"index.js": "b1"}},
+		{Name: "b", Version: "2.0.0", Files: map[string]string{"index.js": "b2", "cli.js": "#!/bin/sh\n"}, Bin: map[string]string{"bee": "cli.js"}},
+		{Name: "@s/c", Version: "3.0.0", Files: map[string]string{"cli.js": "#!/usr/bin/env node\r\nconsole.log(1)\r\n"}, Bin: map[string]string{"c": "cli.js"}},
+		{Name: "plat-darwin", Version: "1.0.0", OS: []string{"darwin"}},
+		{Name: "plat-linux", Version: "1.0.0", OS: []string{"linux"}, CPU: []string{"x64"}},
+		{Name: "d", Version: "1.0.0"},
+	}
+	return testserver.NewRegistry(t, pkgs...), pkgs
+}
+
+func TestCIInstallsLockfile(t *testing.T) {
+	reg, p := basicRegistry(t)
+	root := map[string]any{
+		"name": "proj", "version": "1.0.0",
+		"dependencies":         map[string]string{"a": "^1.0.0", "b": "^2.0.0", "@s/c": "3.0.0"},
+		"devDependencies":      map[string]string{"d": "1.0.0"},
+		"optionalDependencies": map[string]string{"plat-darwin": "1.0.0", "plat-linux": "1.0.0"},
+	}
+	entries := []lockEntry{
+		{path: "node_modules/a", pkg: p[0]},
+		{path: "node_modules/a/node_modules/b", pkg: p[1]},
+		{path: "node_modules/b", pkg: p[2]},
+		{path: "node_modules/@s/c", pkg: p[3], noURL: true},
+		{path: "node_modules/plat-darwin", pkg: p[4], flags: map[string]any{"optional": true}},
+		{path: "node_modules/plat-linux", pkg: p[5], flags: map[string]any{"optional": true}},
+		{path: "node_modules/d", pkg: p[6], flags: map[string]any{"dev": true}},
+	}
+	dir := project(t, reg, root, entries)
+	cache := t.TempDir()
+	res, err := runCI(t, dir, cache, reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nm := filepath.Join(dir, "node_modules")
+	mustExist(t, nm+"/a/index.js", nm+"/a/node_modules/b/index.js", nm+"/b/index.js", nm+"/@s/c/cli.js",
+		nm+"/plat-linux/package.json", nm+"/d/package.json", nm+"/.package-lock.json")
+	mustNotExist(t, nm+"/plat-darwin", filepath.Join(dir, "node_modules.lockstep-new"))
+	if got, _ := os.ReadFile(nm + "/a/node_modules/b/index.js"); string(got) != "b1" {
+		t.Errorf("nested b = %q, want b1", got)
+	}
+	if target, err := os.Readlink(nm + "/.bin/c"); err != nil || target != "../@s/c/cli.js" {
+		t.Errorf(".bin/c -> %q, %v", target, err)
+	}
+	if target, err := os.Readlink(nm + "/.bin/bee"); err != nil || target != "../b/cli.js" {
+		t.Errorf(".bin/bee -> %q, %v", target, err)
+	}
+	if got, _ := os.ReadFile(nm + "/@s/c/cli.js"); !strings.HasPrefix(string(got), "#!/usr/bin/env node\n") {
+		t.Errorf("CRLF shebang not fixed: %q", got)
+	}
+	if fi, err := os.Stat(nm + "/@s/c/cli.js"); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("bin mode = %v, %v", fi.Mode(), err)
+	}
+	if res.Packages.Installed != 6 || res.Packages.Downloaded != 6 || res.Packages.FromCache != 0 {
+		t.Errorf("packages = %+v", res.Packages)
+	}
+
+	// A second run uses the store only.
+	before := reg.Requests()
+	res, err = runCI(t, dir, cache, reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.Requests() != before {
+		t.Errorf("warm run made %d requests", reg.Requests()-before)
+	}
+	if res.Packages.FromCache != 6 {
+		t.Errorf("warm packages = %+v", res.Packages)
+	}
+
+	// --omit=dev leaves d out, and the old tree is gone.
+	if _, err := runCI(t, dir, cache, reg, map[string]string{"omit": "dev"}); err != nil {
+		t.Fatal(err)
+	}
+	mustNotExist(t, nm+"/d")
+	mustExist(t, nm+"/a/index.js")
+	entriesLeft, _ := os.ReadDir(dir)
+	for _, e := range entriesLeft {
+		if strings.HasPrefix(e.Name(), "node_modules.lockstep") {
+			t.Errorf("left behind %s", e.Name())
+		}
+	}
+}
+
+func TestCIBadInput(t *testing.T) {
+	reg, p := basicRegistry(t)
+	root := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": map[string]string{"b": "^2.0.0"}}
+	good := []lockEntry{{path: "node_modules/b", pkg: p[2]}}
+	tests := []struct {
+		name      string
+		setup     func(t *testing.T) string
+		wantInput bool
+		wantErr   string
+	}{
+		{
+			name: "no lockfile",
+			setup: func(t *testing.T) string {
+				dir := project(t, reg, root, good)
+				os.Remove(filepath.Join(dir, "package-lock.json"))
+				return dir
+			},
+			wantInput: true, wantErr: "run `npm install`",
+		},
+		{
+			name: "lockfile v1",
+			setup: func(t *testing.T) string {
+				dir := project(t, reg, root, good)
+				os.WriteFile(filepath.Join(dir, "package-lock.json"), []byte(`{"name":"proj","lockfileVersion":1,"dependencies":{}}`), 0o644)
+				return dir
+			},
+			wantInput: true, wantErr: "lockfileVersion",
+		},
+		{
+			name: "range no longer satisfied",
+			setup: func(t *testing.T) string {
+				r := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": map[string]string{"b": "^3.0.0"}}
+				return project(t, reg, r, good)
+			},
+			wantInput: true, wantErr: "Invalid: lock file's b@2.0.0 does not satisfy b@^3.0.0",
+		},
+		{
+			name: "dependency missing from lock",
+			setup: func(t *testing.T) string {
+				r := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": map[string]string{"b": "^2.0.0", "d": "^1"}}
+				return project(t, reg, r, good)
+			},
+			wantInput: true, wantErr: "Missing: d@^1 from lock file",
+		},
+		{
+			name: "bad package.json",
+			setup: func(t *testing.T) string {
+				dir := project(t, reg, root, good)
+				os.WriteFile(filepath.Join(dir, "package.json"), []byte("{\n  \"name\": \"proj\",\n}"), 0o644)
+				return dir
+			},
+			wantInput: true, wantErr: "line 3",
+		},
+		{
+			name: "required package for another platform",
+			setup: func(t *testing.T) string {
+				r := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": map[string]string{"plat-darwin": "1.0.0"}}
+				return project(t, reg, r, []lockEntry{{path: "node_modules/plat-darwin", pkg: p[4]}})
+			},
+			wantInput: true, wantErr: `"node_modules/plat-darwin" (plat-darwin@1.0.0)`,
+		},
+		{
+			name: "integrity mismatch",
+			setup: func(t *testing.T) string {
+				bad := good[0]
+				bad.override = map[string]any{"integrity": reg.Integrity("b", "1.2.0")}
+				return project(t, reg, root, []lockEntry{bad})
+			},
+			wantErr: "b@2.0.0",
+		},
+		{
+			name: "tarball missing",
+			setup: func(t *testing.T) string {
+				bad := good[0]
+				bad.override = map[string]any{"resolved": reg.URL() + "b/-/b-9.9.9.tgz"}
+				return project(t, reg, root, []lockEntry{bad})
+			},
+			wantErr: "404",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := tt.setup(t)
+			// An existing node_modules must survive a failed run.
+			sentinel := filepath.Join(dir, "node_modules", "keep.txt")
+			os.MkdirAll(filepath.Dir(sentinel), 0o755)
+			os.WriteFile(sentinel, []byte("x"), 0o644)
+			cache := t.TempDir()
+			_, err := runCI(t, dir, cache, reg, nil)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %q does not contain %q", err, tt.wantErr)
+			}
+			if got := install.IsInputError(err); got != tt.wantInput {
+				t.Errorf("IsInputError = %v, want %v (%v)", got, tt.wantInput, err)
+			}
+			mustExist(t, sentinel)
+			storeEntries := 0
+			filepath.WalkDir(filepath.Join(cache, "store"), func(p string, d os.DirEntry, err error) error {
+				if err == nil && d.Name() == "package.json" {
+					storeEntries++
+				}
+				return nil
+			})
+			if storeEntries != 0 {
+				t.Errorf("store holds %d entries after a failed run", storeEntries)
+			}
+		})
+	}
+}
+
+func TestCITraversalTarball(t *testing.T) {
+	evil := testserver.MustTarball(
+		testserver.TarEntry{Name: "package/package.json", Body: `{"name":"evil","version":"1.0.0"}`},
+		testserver.TarEntry{Name: "package/../../escape.txt", Body: "gotcha"},
+	)
+	reg := testserver.NewRegistry(t, testserver.Package{Name: "evil", Version: "1.0.0", RawTarball: evil})
+	root := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": map[string]string{"evil": "1.0.0"}}
+	dir := project(t, reg, root, []lockEntry{{path: "node_modules/evil", pkg: testserver.Package{Name: "evil", Version: "1.0.0"}}})
+	_, err := runCI(t, dir, t.TempDir(), reg, nil)
+	if err == nil || !strings.Contains(err.Error(), "evil@1.0.0") {
+		t.Fatalf("err = %v", err)
+	}
+	mustNotExist(t, filepath.Join(dir, "escape.txt"), filepath.Join(filepath.Dir(dir), "escape.txt"))
+}
+
+func TestCIRetriesFaults(t *testing.T) {
+	reg, p := basicRegistry(t)
+	root := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": map[string]string{"a": "^1.0.0", "b": "^2.0.0"}}
+	dir := project(t, reg, root, []lockEntry{
+		{path: "node_modules/a", pkg: p[0]},
+		{path: "node_modules/a/node_modules/b", pkg: p[1]},
+		{path: "node_modules/b", pkg: p[2]},
+	})
+	reg.FailTimes(testserver.TarballPath("a", "1.0.0"), testserver.Fault503, 2)
+	reg.FailTimes(testserver.TarballPath("b", "2.0.0"), testserver.FaultTruncate, 1)
+	reg.FailTimes(testserver.TarballPath("b", "1.2.0"), testserver.Fault429, 1)
+	if _, err := runCI(t, dir, t.TempDir(), reg, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustExist(t, filepath.Join(dir, "node_modules/a/index.js"), filepath.Join(dir, "node_modules/b/index.js"))
+}

@@ -1,0 +1,177 @@
+package install
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/lockstep-dev/lockstep/install/semver"
+)
+
+// overrideSpecs collects every spec that package.json "overrides" can set
+// for a name, at any nesting depth ("$name" references resolved against
+// the root's dependencies). Checking an edge accepts the original spec or
+// any override for its name: lenient, but it never refuses a lockfile that
+// npm accepts because of an override.
+func overrideSpecs(raw json.RawMessage, rootDeps map[string]string) map[string][]string {
+	out := map[string][]string{}
+	if len(raw) == 0 {
+		return out
+	}
+	var walk func(v any)
+	add := func(name, spec string) {
+		if ref, ok := strings.CutPrefix(spec, "$"); ok {
+			spec = rootDeps[ref]
+		}
+		if spec != "" {
+			out[name] = append(out[name], spec)
+		}
+	}
+	walk = func(v any) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		for key, val := range m {
+			name := overrideName(key)
+			switch x := val.(type) {
+			case string:
+				add(name, x)
+			case map[string]any:
+				if s, ok := x["."].(string); ok {
+					add(name, s)
+				}
+				walk(x)
+			}
+		}
+	}
+	var v any
+	if json.Unmarshal(raw, &v) == nil {
+		walk(v)
+	}
+	return out
+}
+
+// overrideName strips a version selector from an overrides key:
+// "foo@1.x" → "foo", "@s/foo@^2" → "@s/foo".
+func overrideName(key string) string {
+	if i := strings.LastIndex(key, "@"); i > 0 {
+		return key[:i]
+	}
+	return key
+}
+
+// syncProblems is npm ci's validate-lockfile, reached without a resolver:
+// every edge of the tree that npm would re-resolve (missing, or not
+// satisfied by the locked package) means npm's ideal tree differs from the
+// lockfile, so the two are out of sync. Missing peerOptional edges are fine.
+func (g *graph) syncProblems(dir string, overrides map[string][]string) []string {
+	var problems []string
+	for _, n := range g.order {
+		if n.inert {
+			continue
+		}
+		for _, e := range n.out {
+			if e.typ == edgePeerOptional {
+				continue // npm ci trusts the lockfile for peerOptional edges
+			}
+			if n.pkg != nil && n.pkg.Link {
+				continue
+			}
+			if e.to == nil {
+				problems = append(problems, fmt.Sprintf("Missing: %s@%s from lock file", e.name, e.spec))
+				continue
+			}
+			if e.valid(dir, e.spec) {
+				continue
+			}
+			ok := false
+			for _, s := range overrides[e.name] {
+				if e.valid(dir, s) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				problems = append(problems, fmt.Sprintf("Invalid: lock file's %s@%s does not satisfy %s@%s",
+					e.to.name, e.to.version(), e.name, e.spec))
+			}
+		}
+	}
+	sort.Strings(problems)
+	return dedupe(problems)
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (n *node) version() string {
+	if n.pkg == nil {
+		return ""
+	}
+	if n.linkTo != nil && n.linkTo.pkg != nil {
+		return n.linkTo.pkg.Version
+	}
+	return n.pkg.Version
+}
+
+func validRange(s string) bool {
+	_, err := semver.ParseRange(s, semver.Options{Loose: true})
+	return err == nil
+}
+
+// valid is arborist's dep-valid.js for the spec kinds a lockfile can hold.
+func (e *edge) valid(dir, spec string) bool {
+	to := e.to
+	kind, aliasName, aliasRange := classifySpec(spec, validRange)
+	switch kind {
+	case specRange:
+		if strings.TrimSpace(spec) == "" || strings.TrimSpace(spec) == "*" {
+			return true
+		}
+		if to.pkg != nil && to.pkg.Link {
+			return true // workspaces are linked whatever the range says
+		}
+		return semver.Satisfies(to.version(), spec, semver.Options{Loose: true})
+	case specAlias:
+		if to.name != aliasName {
+			return false
+		}
+		if aliasRange == "" || aliasRange == "*" {
+			return true
+		}
+		return semver.Satisfies(to.version(), aliasRange, semver.Options{Loose: true})
+	case specTag:
+		return to.pkg != nil && (strings.HasPrefix(to.pkg.Resolved, "http") || to.pkg.Resolved == "" && to.pkg.Version != "")
+	case specDir:
+		if to.pkg == nil || !to.pkg.Link {
+			return false
+		}
+		want := strings.TrimPrefix(strings.TrimPrefix(spec, "file:"), "link:")
+		base := filepath.Join(dir, filepath.FromSlash(e.from.dirKey()))
+		rel, err := filepath.Rel(dir, filepath.Join(base, want))
+		return err == nil && filepath.ToSlash(rel) == filepath.ToSlash(to.pkg.Resolved)
+	case specRemote:
+		return to.pkg != nil && to.pkg.Resolved == spec
+	default: // file tarballs and git: the lockfile's pin is trusted
+		return to.pkg != nil
+	}
+}
+
+// dirKey is the folder, relative to the project, that relative specs of this
+// node's dependencies are resolved against.
+func (n *node) dirKey() string {
+	if n.isRoot {
+		return ""
+	}
+	return n.key
+}

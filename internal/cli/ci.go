@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/lockstep-dev/lockstep/install"
+	"github.com/lockstep-dev/lockstep/internal/timing"
+)
+
+func runCI(ctx context.Context, args []string, stdio Stdio, getenv func(string) string) int {
+	fs := newFlagSet("ci", "lockstep ci [--dir D] [--omit dev,optional,peer] [--ignore-scripts] [--cache-dir D] [--registry URL] [--concurrency N] [--report FILE]", stdio)
+	dir := fs.String("dir", ".", "project `directory` holding package.json and package-lock.json")
+	var omit, include listFlag
+	fs.Var(&omit, "omit", "dependency `types` to leave out: dev, optional, peer (comma-separated or repeated)")
+	fs.Var(&include, "include", "dependency `types` to keep even if omitted by config or NODE_ENV=production")
+	ignoreScripts := fs.Bool("ignore-scripts", false, "do not run lifecycle scripts")
+	legacyPeer := fs.Bool("legacy-peer-deps", false, "ignore peerDependencies, like npm --legacy-peer-deps")
+	cacheDir := fs.String("cache-dir", "", "cache `directory` (default $LOCKSTEP_CACHE_DIR, $XDG_CACHE_HOME/lockstep or ~/.cache/lockstep)")
+	registryURL := fs.String("registry", "", "registry `URL` (default from .npmrc, else https://registry.npmjs.org/)")
+	concurrency := fs.Int("concurrency", 64, "parallel downloads")
+	report := fs.String("report", "", "write a JSON timing report to `file`")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	if *concurrency < 1 {
+		fmt.Fprintf(stdio.Err, "lockstep ci: invalid value %q for --concurrency: expected a number of at least 1\n", strconv.Itoa(*concurrency))
+		return ExitUsage
+	}
+	for _, v := range append(append([]string{}, omit...), include...) {
+		if v != "dev" && v != "optional" && v != "peer" {
+			fmt.Fprintf(stdio.Err, "lockstep ci: invalid value %q for --omit/--include: expected one of \"dev\", \"optional\", \"peer\"\n", v)
+			return ExitUsage
+		}
+	}
+	flags := map[string]string{}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *registryURL != "" {
+		flags["registry"] = *registryURL
+	}
+	if len(omit) > 0 {
+		flags["omit"] = strings.Join(omit, ",")
+	}
+	if len(include) > 0 {
+		flags["include"] = strings.Join(include, ",")
+	}
+	if set["ignore-scripts"] {
+		flags["ignore-scripts"] = strconv.FormatBool(*ignoreScripts)
+	}
+	if set["legacy-peer-deps"] {
+		flags["legacy-peer-deps"] = strconv.FormatBool(*legacyPeer)
+	}
+	if *cacheDir == "" {
+		*cacheDir = DefaultCacheDir(getenv)
+	}
+	rec := timing.New(nil)
+	res, err := install.CI(ctx, install.Options{
+		Dir: *dir, CacheDir: *cacheDir, Concurrency: *concurrency, Flags: flags,
+		Getenv: getenv, Stdout: stdio.Out, Stderr: stdio.Err, Timing: rec,
+	})
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "lockstep ci: %v\n", err)
+		if install.IsInputError(err) {
+			return ExitUsage
+		}
+		return ExitFailure
+	}
+	if *report != "" {
+		rep := rec.Report("ci", Version, res.Packages)
+		if err := writeFileAtomic(*report, rep.JSON()); err != nil {
+			fmt.Fprintf(stdio.Err, "lockstep ci: failed to write report %q: %v\n", *report, err)
+			return ExitFailure
+		}
+	}
+	return ExitOK
+}
+
+// writeFileAtomic writes data to a temporary file beside path, then renames
+// it into place, so readers never see half a file.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
