@@ -517,6 +517,12 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 		populated[r] = true
 	}
 	for r := range roots {
+		// A killed run may have left a half-removed old tree behind.
+		if stale, _ := filepath.Glob(filepath.Join(in.dir, filepath.FromSlash(r), "node_modules.lockstep-old-*")); len(stale) > 0 {
+			for _, s := range stale {
+				_ = os.RemoveAll(s)
+			}
+		}
 		if !populated[r] {
 			continue
 		}

@@ -347,3 +347,66 @@ func TestCIRetriesFaults(t *testing.T) {
 	}
 	mustExist(t, filepath.Join(dir, "node_modules/a/index.js"), filepath.Join(dir, "node_modules/b/index.js"))
 }
+
+func TestCIRunsScripts(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("no /bin/sh")
+	}
+	pkgs := []testserver.Package{
+		{Name: "withscript", Version: "1.0.0", Files: map[string]string{"data.txt": "original"},
+			Scripts: map[string]string{
+				"preinstall":  "echo pre >> \"$INIT_CWD/events.log\"",
+				"postinstall": "echo post-$npm_package_name >> \"$INIT_CWD/events.log\" && echo changed > data.txt",
+			}},
+		{Name: "plain", Version: "1.0.0", Files: map[string]string{"data.txt": "plain"}},
+	}
+	reg := testserver.NewRegistry(t, pkgs...)
+	root := map[string]any{"name": "proj", "version": "1.0.0",
+		"dependencies": map[string]string{"withscript": "1.0.0", "plain": "1.0.0"},
+		"scripts":      map[string]string{"postinstall": "echo root >> events.log"}}
+	dir := project(t, reg, root, []lockEntry{
+		{path: "node_modules/withscript", pkg: pkgs[0]},
+		{path: "node_modules/plain", pkg: pkgs[1]},
+	})
+	cache := t.TempDir()
+	if _, err := runCI(t, dir, cache, reg, map[string]string{"ignore-scripts": "false"}); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "events.log"))
+	if string(log) != "pre\npost-withscript\nroot\n" {
+		t.Errorf("events.log = %q", log)
+	}
+	// The script changed its own copy, not the store's.
+	if got, _ := os.ReadFile(filepath.Join(dir, "node_modules/withscript/data.txt")); string(got) != "changed\n" {
+		t.Errorf("data.txt = %q", got)
+	}
+	var storeCopy string
+	filepath.WalkDir(filepath.Join(cache, "store"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Name() == "data.txt" {
+			if b, _ := os.ReadFile(p); string(b) != "plain" {
+				storeCopy = string(b)
+			}
+		}
+		return nil
+	})
+	if storeCopy != "original" {
+		t.Errorf("store copy of withscript/data.txt = %q, want it untouched", storeCopy)
+	}
+	// --ignore-scripts runs none.
+	os.Remove(filepath.Join(dir, "events.log"))
+	if _, err := runCI(t, dir, cache, reg, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustNotExist(t, filepath.Join(dir, "events.log"))
+
+	// A failing required script fails the install with the package named.
+	pkgs[0].Scripts = map[string]string{"install": "echo boom >&2; exit 3"}
+	pkgs[0].Version = "1.0.1"
+	reg.Add(pkgs[0])
+	dir = project(t, reg, map[string]any{"name": "proj", "version": "1.0.0", "dependencies": map[string]string{"withscript": "1.0.1"}},
+		[]lockEntry{{path: "node_modules/withscript", pkg: pkgs[0]}})
+	_, err := runCI(t, dir, cache, reg, map[string]string{"ignore-scripts": "false"})
+	if err == nil || !strings.Contains(err.Error(), `"install" script of "withscript@1.0.1"`) || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("err = %v", err)
+	}
+}
