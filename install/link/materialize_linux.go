@@ -1,0 +1,394 @@
+package link
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	direntBufSize = 32 << 10
+	copyBufSize   = 128 << 10
+	dirMode       = 0o777 // the umask applies, as for npm
+)
+
+type worker struct {
+	m       *materializer
+	buf     []byte // getdents buffer, reused for every directory
+	copyBuf []byte // read/write fallback buffer, allocated on first use
+	subdirs []string
+	res     Result
+}
+
+func newWorker(m *materializer) *worker {
+	return &worker{m: m, buf: make([]byte, direntBufSize)}
+}
+
+// do runs one task: opens src and dst and fills dst.
+func (w *worker) do(t task) error {
+	if t.root {
+		created, err := mkdirRoot(t.dst)
+		if err != nil {
+			return err
+		}
+		if created {
+			w.res.Dirs++
+		}
+	}
+	srcFd, err := openDir(unix.AT_FDCWD, t.src)
+	if err != nil {
+		return fmt.Errorf("failed to open store directory %q: %w", t.src, err)
+	}
+	defer unix.Close(srcFd)
+	dstFd, err := openDirPath(unix.AT_FDCWD, t.dst)
+	if err != nil {
+		return fmt.Errorf("failed to open directory %q: %w", t.dst, err)
+	}
+	defer unix.Close(dstFd)
+	return w.dir(srcFd, dstFd, t.src, t.dst, t.copy)
+}
+
+// mkdirRoot creates a job's destination. It may exist already (a nested job
+// created it as a parent, or a rerun); its parents may not exist yet.
+func mkdirRoot(dst string) (created bool, err error) {
+	err = unix.Mkdir(dst, dirMode)
+	if err == unix.ENOENT {
+		if err = os.MkdirAll(filepath.Dir(dst), dirMode); err != nil {
+			return false, fmt.Errorf("failed to create directory %q: %w", filepath.Dir(dst), err)
+		}
+		err = unix.Mkdir(dst, dirMode)
+	}
+	switch err {
+	case nil:
+		return true, nil
+	case unix.EEXIST:
+		return false, nil // openDirPath reports it if it is not a directory
+	}
+	return false, fmt.Errorf("failed to create directory %q: %w", dst, err)
+}
+
+func openDir(dirfd int, name string) (int, error) {
+	for {
+		fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
+}
+
+// openDirPath opens a directory only to use it as the dirfd of *at calls.
+func openDirPath(dirfd int, name string) (int, error) {
+	for {
+		fd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
+}
+
+// dir copies the entries of the open directory srcFd into dstFd, then
+// recurses into subdirectories (or hands them to idle workers).
+func (w *worker) dir(srcFd, dstFd int, srcPath, dstPath string, copy bool) error {
+	if w.m.stopped.Load() {
+		return nil
+	}
+	first := len(w.subdirs)
+	defer func() { w.subdirs = w.subdirs[:first] }()
+	for {
+		n, err := unix.Getdents(srcFd, w.buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("failed to read directory %q: %w", srcPath, err)
+		}
+		if n <= 0 {
+			break
+		}
+		for off := 0; off < n; {
+			rec := w.buf[off:n]
+			reclen := int(binary.NativeEndian.Uint16(rec[16:18]))
+			typ := rec[18]
+			nameb := rec[19:reclen]
+			off += reclen
+			if i := indexNUL(nameb); i >= 0 {
+				nameb = nameb[:i]
+			}
+			if isDot(nameb) {
+				continue
+			}
+			name := string(nameb)
+			if typ == unix.DT_UNKNOWN {
+				typ, err = statType(srcFd, name)
+				if err != nil {
+					return fmt.Errorf("failed to stat %q: %w", filepath.Join(srcPath, name), err)
+				}
+			}
+			switch typ {
+			case unix.DT_REG:
+				if err := w.file(srcFd, dstFd, name, srcPath, dstPath, copy); err != nil {
+					return err
+				}
+			case unix.DT_DIR:
+				err := unix.Mkdirat(dstFd, name, dirMode)
+				if err == nil {
+					w.res.Dirs++
+				} else if err != unix.EEXIST {
+					return fmt.Errorf("failed to create directory %q: %w", filepath.Join(dstPath, name), err)
+				}
+				w.subdirs = append(w.subdirs, name)
+			case unix.DT_LNK:
+				if err := w.symlink(srcFd, dstFd, name, srcPath, dstPath, copy); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("failed to copy %q: not a regular file or directory", filepath.Join(srcPath, name))
+			}
+		}
+	}
+	// Subdirectories: hand them out while other workers are idle, otherwise
+	// walk them here with the fds we have.
+	for i := first; i < len(w.subdirs); i++ {
+		name := w.subdirs[i]
+		if w.m.stopped.Load() {
+			return nil
+		}
+		sp, dp := srcPath+"/"+name, dstPath+"/"+name
+		if w.m.q.hungry() {
+			w.m.q.push(task{src: sp, dst: dp, copy: copy})
+			continue
+		}
+		if err := w.subdir(srcFd, dstFd, name, sp, dp, copy); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *worker) subdir(srcFd, dstFd int, name, sp, dp string, copy bool) error {
+	sfd, err := openDir(srcFd, name)
+	if err != nil {
+		return fmt.Errorf("failed to open directory %q: %w", sp, err)
+	}
+	defer unix.Close(sfd)
+	dfd, err := openDirPath(dstFd, name)
+	if err != nil {
+		return fmt.Errorf("failed to open directory %q: %w", dp, err)
+	}
+	defer unix.Close(dfd)
+	return w.dir(sfd, dfd, sp, dp, copy)
+}
+
+func indexNUL(b []byte) int {
+	for i, c := range b {
+		if c == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+func isDot(b []byte) bool {
+	return len(b) == 1 && b[0] == '.' || len(b) == 2 && b[0] == '.' && b[1] == '.'
+}
+
+func statType(dirfd int, name string) (byte, error) {
+	var st unix.Stat_t
+	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return 0, err
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return unix.DT_REG, nil
+	case unix.S_IFDIR:
+		return unix.DT_DIR, nil
+	case unix.S_IFLNK:
+		return unix.DT_LNK, nil
+	}
+	return unix.DT_UNKNOWN, nil
+}
+
+// file puts one regular file into dstFd.
+func (w *worker) file(srcFd, dstFd int, name, srcPath, dstPath string, copy bool) error {
+	method := w.m.method
+	if copy && method == Hardlink {
+		method = Copy
+	}
+	switch method {
+	case Hardlink:
+		err := w.link(srcFd, dstFd, name)
+		if err == nil {
+			w.res.Files++
+			return nil
+		}
+		if !linkFallback(err) {
+			return fmt.Errorf("failed to link %q to %q: %w", filepath.Join(srcPath, name), filepath.Join(dstPath, name), err)
+		}
+		return w.copyFile(srcFd, dstFd, name, srcPath, dstPath, false)
+	case Reflink:
+		err := w.copyFile(srcFd, dstFd, name, srcPath, dstPath, true)
+		if err != errNoClone {
+			return err
+		}
+		if !copy {
+			if err := w.link(srcFd, dstFd, name); err == nil {
+				w.res.Files++
+				return nil
+			}
+		}
+		return w.copyFile(srcFd, dstFd, name, srcPath, dstPath, false)
+	default:
+		return w.copyFile(srcFd, dstFd, name, srcPath, dstPath, false)
+	}
+}
+
+// link hardlinks name, replacing an existing destination file.
+func (w *worker) link(srcFd, dstFd int, name string) error {
+	err := unix.Linkat(srcFd, name, dstFd, name, 0)
+	if err == unix.EEXIST {
+		if err := unix.Unlinkat(dstFd, name, 0); err != nil && err != unix.ENOENT {
+			return err
+		}
+		err = unix.Linkat(srcFd, name, dstFd, name, 0)
+	}
+	return err
+}
+
+// linkFallback reports whether a failed link(2) should become a copy:
+// different filesystems, too many links to the inode, or a hardlink the
+// kernel refuses (fs.protected_hardlinks, filesystems without links).
+func linkFallback(err error) bool {
+	switch err {
+	case unix.EXDEV, unix.EMLINK, unix.EPERM, unix.EOPNOTSUPP:
+		return true
+	}
+	return false
+}
+
+var errNoClone = errors.New("reflink not supported")
+
+// copyFile creates name in dstFd with the source's permission bits and
+// contents: cloned when clone is set (errNoClone if the filesystem refuses,
+// with nothing left behind), else copied with copy_file_range or read/write.
+func (w *worker) copyFile(srcFd, dstFd int, name, srcPath, dstPath string, clone bool) error {
+	sfd, err := unix.Openat(srcFd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return fmt.Errorf("failed to open %q: %w", filepath.Join(srcPath, name), err)
+	}
+	defer unix.Close(sfd)
+	var st unix.Stat_t
+	if err := unix.Fstat(sfd, &st); err != nil {
+		return fmt.Errorf("failed to stat %q: %w", filepath.Join(srcPath, name), err)
+	}
+	perm := st.Mode & 0o777
+	flags := unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_CLOEXEC
+	dfd, err := unix.Openat(dstFd, name, flags, perm)
+	if err == unix.EEXIST {
+		if err = unix.Unlinkat(dstFd, name, 0); err == nil || err == unix.ENOENT {
+			dfd, err = unix.Openat(dstFd, name, flags, perm)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("failed to create %q: %w", filepath.Join(dstPath, name), err)
+	}
+	if clone {
+		if err := unix.IoctlFileClone(dfd, sfd); err != nil {
+			unix.Close(dfd)
+			unix.Unlinkat(dstFd, name, 0)
+			return errNoClone
+		}
+	} else if err := w.copyData(dfd, sfd, st.Size); err != nil {
+		unix.Close(dfd)
+		return fmt.Errorf("failed to copy %q to %q: %w", filepath.Join(srcPath, name), filepath.Join(dstPath, name), err)
+	}
+	if err := unix.Close(dfd); err != nil {
+		return fmt.Errorf("failed to write %q: %w", filepath.Join(dstPath, name), err)
+	}
+	w.res.Files++
+	w.res.Bytes += st.Size
+	return nil
+}
+
+// copyData copies size bytes from sfd to dfd, in the kernel when it can.
+func (w *worker) copyData(dfd, sfd int, size int64) error {
+	var done int64
+	for done < size {
+		n, err := unix.CopyFileRange(sfd, nil, dfd, nil, int(min(size-done, 1<<30)), 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			switch err {
+			case unix.EXDEV, unix.ENOSYS, unix.EINVAL, unix.EOPNOTSUPP, unix.EPERM:
+				return w.readWrite(dfd, sfd)
+			}
+			return err
+		}
+		if n == 0 {
+			break // the file shrank
+		}
+		done += int64(n)
+	}
+	return nil
+}
+
+// readWrite copies the rest of sfd to dfd through a reused buffer.
+func (w *worker) readWrite(dfd, sfd int) error {
+	if w.copyBuf == nil {
+		w.copyBuf = make([]byte, copyBufSize)
+	}
+	for {
+		n, err := unix.Read(sfd, w.copyBuf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		for b := w.copyBuf[:n]; len(b) > 0; {
+			m, err := unix.Write(dfd, b)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			b = b[m:]
+		}
+	}
+}
+
+// symlink reproduces a symlink (stores normally hold none: extraction drops
+// links). Hardlinking a symlink links the link itself.
+func (w *worker) symlink(srcFd, dstFd int, name, srcPath, dstPath string, copy bool) error {
+	if w.m.method == Hardlink && !copy {
+		if err := w.link(srcFd, dstFd, name); err == nil {
+			w.res.Files++
+			return nil
+		}
+	}
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(srcFd, name, buf)
+	if err != nil {
+		return fmt.Errorf("failed to read link %q: %w", filepath.Join(srcPath, name), err)
+	}
+	target := string(buf[:n])
+	err = unix.Symlinkat(target, dstFd, name)
+	if err == unix.EEXIST {
+		if err = unix.Unlinkat(dstFd, name, 0); err == nil || err == unix.ENOENT {
+			err = unix.Symlinkat(target, dstFd, name)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("failed to create link %q: %w", filepath.Join(dstPath, name), err)
+	}
+	w.res.Files++
+	return nil
+}
