@@ -41,6 +41,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"ci", "install exactly what package-lock.json pins, like npm ci", runCI},
+		{"diff", "summarize a lockfile change for reviewers (markdown or JSON)", runDiff},
 		{"version", "print lockstep's version", runVersion},
 		{"help", "show this help, or a command's: lockstep help ci", nil},
 	}
