@@ -17,6 +17,7 @@
 package install
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -27,7 +28,9 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +70,16 @@ type Options struct {
 	MinRetryDelay, MaxRetryDelay time.Duration
 }
 
+// extractConcurrency is how many tarballs are extracted at once: enough to
+// keep every core busy while some extractions wait on the filesystem, few
+// enough that they do not contend for the filesystem's locks.
+func extractConcurrency(getenv func(string) string) int {
+	if v, err := strconv.Atoi(getenv("LOCKSTEP_EXTRACT_CONCURRENCY")); err == nil && v > 0 {
+		return v
+	}
+	return 2 * runtime.GOMAXPROCS(0)
+}
+
 // Result summarizes an install.
 type Result struct {
 	Packages timing.Packages
@@ -85,7 +98,7 @@ type installer struct {
 	stats  registry.Stats
 
 	fromCache, downloaded int
-	mu                    sync.Mutex
+	extractSlots          chan struct{} // bounds concurrent extractions
 }
 
 // CI installs exactly what the lockfile in o.Dir pins, like `npm ci`.
@@ -106,7 +119,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to resolve directory %q: %w", o.Dir, err)
 	}
-	in := &installer{o: o, dir: dir}
+	in := &installer{o: o, dir: dir, extractSlots: make(chan struct{}, extractConcurrency(o.Getenv))}
 	if o.Platform != nil {
 		in.plat = *o.Platform
 	} else {
@@ -422,26 +435,22 @@ func resetDir(dir string) error {
 	return os.Mkdir(dir, 0o755)
 }
 
-// download streams one tarball through the integrity check into tmp.
+// download fetches one tarball into memory, verifies its integrity, and
+// only then extracts it into tmp: nothing unverified is ever written, and
+// extraction (CPU and filesystem bound) runs in a few slots while many
+// downloads (network bound) proceed.
 func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) error {
-	attempt := func(body io.Reader) error {
-		if err := resetDir(tmp); err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 8<<20 {
+			buf.Reset()
+			bufPool.Put(buf)
+		}
+	}()
+	read := func(body io.Reader) error {
+		buf.Reset()
+		if _, err := buf.ReadFrom(body); err != nil {
 			return err
-		}
-		r := body
-		var v *integrity.Verifier
-		if it.sri != nil {
-			v = it.sri.NewVerifier()
-			r = io.TeeReader(body, v)
-		}
-		if _, err := extract.Extract(r, tmp, extract.Options{Bins: it.bins}); err != nil {
-			return err
-		}
-		if _, err := io.Copy(io.Discard, r); err != nil {
-			return err
-		}
-		if v != nil {
-			return v.Verify()
 		}
 		return nil
 	}
@@ -450,22 +459,48 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) er
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		return attempt(f)
-	}
-	err := in.client.Fetch(ctx, it.url, "", attempt)
-	var he *registry.HTTPError
-	if err != nil && it.guessed && errors.As(err, &he) && he.Status == 404 {
-		// The conventional URL was a guess; the packument knows the truth.
-		url, perr := in.tarballFromPackument(ctx, it.name, it.version)
-		if perr != nil {
-			return perr
+		err = read(f)
+		f.Close()
+		if err != nil {
+			return err
 		}
-		it.url = in.client.ResolveTarball(url)
-		return in.client.Fetch(ctx, it.url, "", attempt)
+	} else {
+		err := in.client.Fetch(ctx, it.url, "", read)
+		var he *registry.HTTPError
+		if err != nil && it.guessed && errors.As(err, &he) && he.Status == 404 {
+			// The conventional URL was a guess; the packument knows the truth.
+			url, perr := in.tarballFromPackument(ctx, it.name, it.version)
+			if perr != nil {
+				return perr
+			}
+			it.url = in.client.ResolveTarball(url)
+			err = in.client.Fetch(ctx, it.url, "", read)
+		}
+		if err != nil {
+			return err
+		}
 	}
+	if it.sri != nil {
+		v := it.sri.NewVerifier()
+		v.Write(buf.Bytes())
+		if err := v.Verify(); err != nil {
+			return err
+		}
+	}
+	select {
+	case in.extractSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-in.extractSlots }()
+	if err := resetDir(tmp); err != nil {
+		return err
+	}
+	_, err := extract.Extract(bytes.NewReader(buf.Bytes()), tmp, extract.Options{Bins: it.bins})
 	return err
 }
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (in *installer) tarballFromPackument(ctx context.Context, name, version string) (string, error) {
 	var data []byte
