@@ -378,8 +378,7 @@ func (in *installer) fetchItems(nodes []*node) (map[string]*fetchItem, error) {
 			sum := sha256.Sum256([]byte(src))
 			it.key = "url-" + hex.EncodeToString(sum[:])
 		}
-		for name, target := range p.Bin {
-			_ = name
+		for _, target := range p.Bin {
 			it.bins = append(it.bins, target)
 		}
 		sort.Strings(it.bins)
@@ -652,7 +651,7 @@ func (in *installer) linkAllBins(nodes []*node) error {
 		}
 		return ordered[i].key < ordered[j].key
 	})
-	seen := map[string]bool{}
+	var linker link.BinLinker // the first package to claim a bin keeps it
 	for _, n := range ordered {
 		binMap := n.pkg.Bin
 		if n.linkTo != nil && n.linkTo.pkg != nil {
@@ -666,16 +665,11 @@ func (in *installer) linkAllBins(nodes []*node) error {
 		if strings.HasPrefix(path.Base(path.Dir(n.key)), "@") {
 			nm = filepath.Dir(nm)
 		}
-		var bins []link.Bin
+		bins := make([]link.Bin, 0, len(binMap))
 		for _, name := range sortedKeys(binMap) {
-			p := filepath.Join(nm, ".bin", path.Base(name))
-			if seen[p] {
-				continue
-			}
-			seen[p] = true
 			bins = append(bins, link.Bin{Name: name, Target: binMap[name]})
 		}
-		if err := link.LinkBins(nm, staged, bins); err != nil {
+		if err := linker.LinkBins(nm, staged, bins); err != nil {
 			return fmt.Errorf("failed to link bins of %q: %w", n.key, err)
 		}
 	}
