@@ -29,6 +29,7 @@ type oracleCase struct {
 	name  string
 	src   string   // folder with package.json, package-lock.json, optional .npmrc and local folders
 	flags []string // extra flags for both tools, npm spelling: --omit=dev
+	slow  bool     // runs only with LOCKSTEP_ORACLE_SLOW=1 (npm ci takes minutes)
 }
 
 func oracleCases() []oracleCase {
@@ -38,6 +39,7 @@ func oracleCases() []oracleCase {
 		{name: "workspaces", src: "testdata/oracle/workspaces"},
 		{name: "fixture-small", src: "../../shared/fixtures/small"},
 		{name: "fixture-medium", src: "../../shared/fixtures/medium"},
+		{name: "fixture-large", src: "../../shared/fixtures/large", slow: true},
 	}
 }
 
@@ -53,6 +55,9 @@ func TestOracleNpmCI(t *testing.T) {
 	lsCache := t.TempDir()
 	for _, tc := range oracleCases() {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.slow && os.Getenv("LOCKSTEP_ORACLE_SLOW") != "1" {
+				t.Skip("set LOCKSTEP_ORACLE_SLOW=1 to run")
+			}
 			if _, err := os.Stat(filepath.Join(tc.src, "package-lock.json")); err != nil {
 				t.Skipf("no fixture at %s", tc.src)
 			}

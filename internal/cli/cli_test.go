@@ -33,6 +33,9 @@ func TestMain(t *testing.T) {
 		{name: "ci bad concurrency", args: []string{"ci", "--concurrency", "0"}, wantCode: ExitUsage, wantErr: `invalid value "0" for --concurrency`},
 		{name: "ci stray argument", args: []string{"ci", "extra"}, wantCode: ExitUsage, wantErr: `unexpected argument "extra"`},
 		{name: "ci missing project", args: []string{"ci", "--dir", "/nonexistent/lockstep-test", "--cache-dir", "/tmp/lockstep-cli-test"}, wantCode: ExitUsage, wantErr: "package.json"},
+		{name: "bench bad phase", args: []string{"bench", "--phases", "p9"}, wantCode: ExitUsage, wantErr: `invalid value "p9" for --phases`},
+		{name: "bench bad tool", args: []string{"bench", "--vs", "yarn"}, wantCode: ExitUsage, wantErr: `invalid value "yarn" for --vs`},
+		{name: "bench no project", args: []string{"bench", "--dir", "/nonexistent/lockstep-test"}, wantCode: ExitUsage, wantErr: `failed to read project "/nonexistent/lockstep-test"`},
 		{name: "version extra", args: []string{"version", "x"}, wantCode: ExitUsage, wantErr: `unexpected argument "x"`},
 	}
 	for _, tt := range tests {
