@@ -4,8 +4,10 @@ go 1.26.8
 
 require (
 	github.com/bytedance/sonic v1.15.5 // required: fast JSON decoding of lockfiles and packuments
+	github.com/google/go-github/v62 v62.0.0 // the PR comment and contents API, in internal/action only
 	github.com/klauspost/compress v1.20.4 // gzip ~1.6x faster than compress/gzip on real tarballs (install/extract)
-	go.yaml.in/yaml/v3 v3.0.6 // pnpm-lock.yaml (flow maps, quoted keys) in diff/lockfile/pnpm only
+	github.com/sethvargo/go-githubactions v1.3.2 // inputs, context, outputs, summary: internal/action only
+	go.yaml.in/yaml/v3 v3.0.6 // pnpm-lock.yaml (flow maps, quoted keys) in diff/lockfile/pnpm; action.yml in internal/action tests
 	golang.org/x/sync v0.25.0 // required: errgroup, singleflight
 	golang.org/x/sys v0.50.0 // flock, FICLONE, *at syscalls for the store and the linker
 	golang.org/x/text v0.44.0 // ICU "en" collation: npm sorts lockfile keys and script order with it
@@ -15,6 +17,7 @@ require (
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic/loader v0.5.3 // indirect
 	github.com/cloudwego/base64x v0.1.6 // indirect
+	github.com/google/go-querystring v1.1.0 // indirect
 	github.com/klauspost/cpuid/v2 v2.2.9 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	golang.org/x/arch v0.0.0-20210923205945-b76863e36670 // indirect

@@ -42,6 +42,7 @@ func commands() []command {
 	return []command{
 		{"ci", "install exactly what package-lock.json pins, like npm ci", runCI},
 		{"diff", "summarize a lockfile change for reviewers (markdown or JSON)", runDiff},
+		{"action", "run as the GitHub Action (reads INPUT_* and the GitHub environment)", runAction},
 		{"bench", "time lockstep against npm, pnpm and bun on a project", runBench},
 		{"version", "print lockstep's version", runVersion},
 		{"help", "show this help, or a command's: lockstep help ci", nil},
