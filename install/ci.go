@@ -132,7 +132,19 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 		return nil, inputErr(err)
 	}
 	in.cfg = cfg
+	if v := cfg.OS(); v != "" {
+		in.plat.OS = v
+	}
+	if v := cfg.CPU(); v != "" {
+		in.plat.CPU = v
+	}
+	if v := cfg.Libc(); v != "" {
+		in.plat.Libc = v
+	}
 
+	// Reading and checking the lockfile is ci's "resolve" step.
+	span := o.Timing.Start("resolve")
+	defer span.End()
 	pj, err := pkgjson.Read(dir)
 	if err != nil {
 		return nil, inputErr(fmt.Errorf("failed to read package.json: %w", err))
@@ -171,19 +183,11 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 	for _, v := range cfg.Omit() {
 		omit[v] = true
 	}
-	if v := cfg.OS(); v != "" {
-		in.plat.OS = v
-	}
-	if v := cfg.CPU(); v != "" {
-		in.plat.CPU = v
-	}
-	if v := cfg.Libc(); v != "" {
-		in.plat.Libc = v
-	}
 	nodes, err := in.selectNodes(g, omit)
 	if err != nil {
 		return nil, err
 	}
+	span.End()
 
 	st, err := store.Open(o.CacheDir)
 	if err != nil {
@@ -208,7 +212,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	span := o.Timing.Start("fetch")
+	span = o.Timing.Start("fetch")
 	err = in.fetchAll(ctx, items, span)
 	span.AddRequests(in.stats.Requests.Load())
 	span.AddBytes(in.stats.Bytes.Load())

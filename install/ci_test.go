@@ -410,3 +410,20 @@ func TestCIRunsScripts(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// --os/--cpu (npm's os/cpu config) choose which optional platform packages
+// are installed.
+func TestCIPlatformOverride(t *testing.T) {
+	reg, p := basicRegistry(t)
+	root := map[string]any{"name": "proj", "version": "1.0.0",
+		"optionalDependencies": map[string]string{"plat-darwin": "1.0.0", "plat-linux": "1.0.0"}}
+	dir := project(t, reg, root, []lockEntry{
+		{path: "node_modules/plat-darwin", pkg: p[4], flags: map[string]any{"optional": true}},
+		{path: "node_modules/plat-linux", pkg: p[5], flags: map[string]any{"optional": true}},
+	})
+	if _, err := runCI(t, dir, t.TempDir(), reg, map[string]string{"os": "darwin"}); err != nil {
+		t.Fatal(err)
+	}
+	mustExist(t, filepath.Join(dir, "node_modules/plat-darwin"))
+	mustNotExist(t, filepath.Join(dir, "node_modules/plat-linux"))
+}

@@ -1,0 +1,33 @@
+package packument
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkDecodeReal decodes the packuments in $LOCKSTEP_PACKUMENT_DIR
+// (e.g. real documents fetched from the registry); skipped when unset.
+func BenchmarkDecodeReal(b *testing.B) {
+	dir := os.Getenv("LOCKSTEP_PACKUMENT_DIR")
+	if dir == "" {
+		b.Skip("LOCKSTEP_PACKUMENT_DIR not set")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(filepath.Base(f), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := Decode(data)
+				if err != nil || len(p.Versions) == 0 {
+					b.Fatalf("decode: %v", err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,598 @@
+package packument
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/bytedance/sonic"
+	"github.com/bytedance/sonic/ast"
+
+	"github.com/lockstep-dev/lockstep/install/semver"
+)
+
+// Packument is the part of a registry document that resolution needs.
+type Packument struct {
+	Name     string
+	DistTags map[string]string
+	// Versions in the document's order.
+	Versions []*Version
+	// HasTime reports whether the document had a "time" object (full
+	// documents do; abbreviated ones do not). npm-pick-manifest ignores
+	// "before" without it.
+	HasTime bool
+	// Modified is time.modified, or the abbreviated document's "modified".
+	Modified time.Time
+	// Created is time.created.
+	Created time.Time
+
+	index map[string]*Version
+
+	parseOnce sync.Once
+	parsed    []*semver.Version // Versions parsed loosely, nil where invalid
+}
+
+// semvers returns the loosely parsed Versions, computed once.
+func (p *Packument) semvers() []*semver.Version {
+	p.parseOnce.Do(func() {
+		p.parsed = make([]*semver.Version, len(p.Versions))
+		for i, v := range p.Versions {
+			if sv, err := semver.Parse(v.Version, true); err == nil {
+				p.parsed[i] = sv
+			}
+		}
+	})
+	return p.parsed
+}
+
+// Version is one version of a package: what version picking reads, and
+// the rest of the manifest, which a cached packument decodes only when
+// first asked for (most versions of a document are never picked).
+type Version struct {
+	Summary
+
+	once   sync.Once
+	m      *Manifest
+	loader ManifestLoader
+	index  int
+}
+
+// ManifestLoader makes manifests on demand (the manifest cache decodes
+// them from its entry on first use).
+type ManifestLoader interface {
+	// LoadManifest returns the manifest of the index-th version; never nil.
+	LoadManifest(index int) *Manifest
+}
+
+// Summary is what npm-pick-manifest reads of a version.
+type Summary struct {
+	Version string // the key in "versions"
+	// Deprecated is the deprecation message; "" when not deprecated.
+	Deprecated string
+	// Published is time[version]; zero when unknown.
+	Published time.Time
+	// EngineNode and EngineNPM are engines.node and engines.npm ("" when
+	// absent).
+	EngineNode, EngineNPM string
+}
+
+// NewVersion returns a version with its manifest.
+func NewVersion(s Summary, m *Manifest) *Version {
+	v := &Version{Summary: s, m: m}
+	v.once.Do(func() {})
+	return v
+}
+
+// NewLazyVersion returns a version whose manifest is made by
+// l.LoadManifest(index) on first use (once, even with concurrent callers).
+func NewLazyVersion(s Summary, l ManifestLoader, index int) *Version {
+	return &Version{Summary: s, loader: l, index: index}
+}
+
+// Manifest returns the version's manifest. Safe for concurrent use.
+func (v *Version) Manifest() *Manifest {
+	v.once.Do(func() {
+		if v.m == nil && v.loader != nil {
+			v.m = v.loader.LoadManifest(v.index)
+		}
+		if v.m == nil {
+			v.m = &Manifest{}
+		}
+		v.loader = nil
+	})
+	return v.m
+}
+
+// Manifest is a version's manifest, slimmed to what resolution and the
+// lockfile need. Empty maps and lists are nil.
+type Manifest struct {
+	Name string // the "name" field of the version, usually Packument.Name
+
+	Dependencies         map[string]string
+	OptionalDependencies map[string]string
+	PeerDependencies     map[string]string
+	PeerDependenciesMeta map[string]PeerMeta
+	AcceptDependencies   map[string]string
+	// BundleDependencies is bundleDependencies (or the legacy
+	// bundledDependencies); `true` is expanded to the dependency names, as
+	// @npmcli/package-json's normalize does.
+	BundleDependencies []string
+
+	// Bin is normalized like npm-normalize-package-bin: a string bin becomes
+	// {basename(name): path}, paths are cleaned ("./bin/x" → "bin/x"), keys
+	// are base names, entries with empty keys or paths are dropped.
+	Bin     map[string]string
+	Engines map[string]string // string values only
+	OS      []string
+	CPU     []string
+	Libc    []string
+
+	Dist Dist
+	// HasInstallScript is the abbreviated document's hasInstallScript, or
+	// the presence of scripts.preinstall/install/postinstall in a full one
+	// (arborist's Node.hasInstallScript).
+	HasInstallScript bool
+	// Gypfile is the gypfile field: 0 absent, 1 true, -1 false (the opt-out
+	// from node-gyp's implicit install script).
+	Gypfile int8
+	// License is the license string, or the type of a license object.
+	License string
+	// Funding is the funding field as JSON text, unnormalized; "" when absent.
+	Funding       string
+	HasShrinkwrap bool
+	// Err is set when a lazily decoded manifest could not be decoded (a
+	// cache bug: cache entries are checksummed); the other fields are then
+	// empty.
+	Err error
+}
+
+// PeerMeta is one entry of peerDependenciesMeta.
+type PeerMeta struct {
+	Optional bool
+}
+
+// Dist is the version's dist object (only the fields installs use).
+type Dist struct {
+	Tarball   string
+	Integrity string
+	Shasum    string
+}
+
+// Version returns the version keyed v exactly, or nil.
+func (p *Packument) Version(v string) *Version {
+	if p.index == nil {
+		return nil
+	}
+	return p.index[v]
+}
+
+// Finish builds the version index; decoders outside this package (the
+// manifest cache) call it after filling Versions.
+func (p *Packument) Finish() {
+	p.index = make(map[string]*Version, len(p.Versions))
+	for _, v := range p.Versions {
+		p.index[v.Version] = v
+	}
+}
+
+// ErrNotPackument marks a document that is not a packument.
+var ErrNotPackument = errors.New("not a packument")
+
+// rawDoc is the top level; versions and time are walked in order.
+type rawDoc struct {
+	Name     string                 `json:"name"`
+	DistTags map[string]any         `json:"dist-tags"`
+	Versions sonic.NoCopyRawMessage `json:"versions"`
+	Time     map[string]any         `json:"time"`
+	Modified any                    `json:"modified"`
+	Error    any                    `json:"error"`
+}
+
+// rawVersion is the fast path: typed fields where real documents are
+// regular. Any type mismatch sends the version down the lenient path.
+type rawVersion struct {
+	Name                 string                            `json:"name"`
+	Dependencies         map[string]string                 `json:"dependencies"`
+	OptionalDependencies map[string]string                 `json:"optionalDependencies"`
+	PeerDependencies     map[string]string                 `json:"peerDependencies"`
+	PeerDependenciesMeta map[string]rawPeerMeta            `json:"peerDependenciesMeta"`
+	AcceptDependencies   map[string]string                 `json:"acceptDependencies"`
+	BundleDependencies   any                               `json:"bundleDependencies"`
+	BundledDependencies  any                               `json:"bundledDependencies"`
+	Bin                  any                               `json:"bin"`
+	Engines              any                               `json:"engines"`
+	OS                   any                               `json:"os"`
+	CPU                  any                               `json:"cpu"`
+	Libc                 any                               `json:"libc"`
+	Dist                 rawDist                           `json:"dist"`
+	Deprecated           any                               `json:"deprecated"`
+	HasInstallScript     any                               `json:"hasInstallScript"`
+	Scripts              map[string]sonic.NoCopyRawMessage `json:"scripts"`
+	Gypfile              any                               `json:"gypfile"`
+	License              any                               `json:"license"`
+	Funding              sonic.NoCopyRawMessage            `json:"funding"`
+	HasShrinkwrap        any                               `json:"_hasShrinkwrap"`
+}
+
+type rawPeerMeta struct {
+	Optional any `json:"optional"`
+}
+
+type rawDist struct {
+	Tarball   string `json:"tarball"`
+	Integrity string `json:"integrity"`
+	Shasum    string `json:"shasum"`
+}
+
+// Decode parses a full or abbreviated packument.
+func Decode(data []byte) (*Packument, error) {
+	var doc rawDoc
+	if len(data) == 0 {
+		return nil, fmt.Errorf("failed to decode packument: %w: empty document", ErrNotPackument)
+	}
+	// The input is viewed as a string without copying: every string kept
+	// is cloned by the interner, so nothing aliases data afterwards.
+	if err := sonic.UnmarshalString(unsafe.String(&data[0], len(data)), &doc); err != nil {
+		return nil, fmt.Errorf("failed to decode packument: %w: %v", ErrNotPackument, shortErr(err))
+	}
+	if doc.Error != nil && doc.Versions == nil {
+		return nil, fmt.Errorf("failed to decode packument: %w: registry error %v", ErrNotPackument, doc.Error)
+	}
+	in := interner{}
+	p := &Packument{Name: strings.Clone(doc.Name)}
+	if len(doc.DistTags) > 0 {
+		p.DistTags = make(map[string]string, len(doc.DistTags))
+		for k, v := range doc.DistTags {
+			if s, ok := v.(string); ok {
+				p.DistTags[in.s(k)] = in.s(s)
+			}
+		}
+	}
+	var times map[string]any
+	if doc.Time != nil {
+		p.HasTime = true
+		times = doc.Time
+		p.Created = parseTime(times["created"])
+		p.Modified = parseTime(times["modified"])
+	} else {
+		p.Modified = parseTime(doc.Modified)
+	}
+	if len(doc.Versions) > 0 && string(doc.Versions) != "null" {
+		if doc.Versions[0] != '{' {
+			return nil, fmt.Errorf("failed to decode packument %q: %w: \"versions\" is not an object", p.Name, ErrNotPackument)
+		}
+		node := ast.NewRaw(unsafe.String(&doc.Versions[0], len(doc.Versions)))
+		it, err := node.Properties()
+		if err != nil {
+			return nil, fmt.Errorf("failed to decode packument %q: %w: %v", p.Name, ErrNotPackument, shortErr(err))
+		}
+		if n := it.Len(); n > 0 {
+			p.Versions = make([]*Version, 0, n)
+		}
+		var pair ast.Pair
+		for it.Next(&pair) {
+			raw, err := pair.Value.Raw()
+			if err != nil {
+				return nil, fmt.Errorf("failed to decode packument %q: version %q: %v", p.Name, pair.Key, shortErr(err))
+			}
+			m, dep := decodeVersion(raw, &in)
+			if m.Name == "" {
+				m.Name = p.Name
+			}
+			if m.Bin != nil {
+				m.Bin = normalizeBin(m.Bin, m.Name)
+			}
+			sum := Summary{Version: in.s(pair.Key), Deprecated: dep,
+				EngineNode: m.Engines["node"], EngineNPM: m.Engines["npm"]}
+			if times != nil {
+				sum.Published = parseTime(times[pair.Key])
+			}
+			p.Versions = append(p.Versions, NewVersion(sum, m))
+		}
+	}
+	p.Finish()
+	return p, nil
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+func parseTime(v any) time.Time {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// interner copies strings out of the input buffer once per document.
+type interner map[string]string
+
+func (in interner) s(x string) string {
+	if x == "" {
+		return ""
+	}
+	if y, ok := in[x]; ok {
+		return y
+	}
+	y := strings.Clone(x)
+	in[y] = y
+	return y
+}
+
+func (in interner) strMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[in.s(k)] = in.s(v)
+	}
+	return out
+}
+
+// anyStrMap keeps the string values of an object.
+func (in interner) anyStrMap(v any) map[string]string {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, x := range m {
+		if s, ok := x.(string); ok {
+			out[in.s(k)] = in.s(s)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// strList reads an array of strings or a single string (os/cpu/libc).
+func (in interner) strList(v any) []string {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return nil
+		}
+		return []string{in.s(x)}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, in.s(s))
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func decodeVersion(raw string, in *interner) (*Manifest, string) {
+	var r rawVersion
+	if err := sonic.UnmarshalString(raw, &r); err != nil {
+		return decodeVersionLenient(raw, in)
+	}
+	v := &Manifest{
+		Name:                 in.s(r.Name),
+		Dependencies:         in.strMap(r.Dependencies),
+		OptionalDependencies: in.strMap(r.OptionalDependencies),
+		PeerDependencies:     in.strMap(r.PeerDependencies),
+		AcceptDependencies:   in.strMap(r.AcceptDependencies),
+		Bin:                  binMap(r.Bin, in),
+		Engines:              in.anyStrMap(r.Engines),
+		OS:                   in.strList(r.OS),
+		CPU:                  in.strList(r.CPU),
+		Libc:                 in.strList(r.Libc),
+		Dist: Dist{
+			Tarball:   in.s(r.Dist.Tarball),
+			Integrity: in.s(r.Dist.Integrity),
+			Shasum:    in.s(r.Dist.Shasum),
+		},
+		Gypfile:       gypfile(r.Gypfile),
+		License:       license(r.License, in),
+		HasShrinkwrap: truthy(r.HasShrinkwrap),
+	}
+	if len(r.PeerDependenciesMeta) > 0 {
+		v.PeerDependenciesMeta = make(map[string]PeerMeta, len(r.PeerDependenciesMeta))
+		for k, m := range r.PeerDependenciesMeta {
+			v.PeerDependenciesMeta[in.s(k)] = PeerMeta{Optional: truthy(m.Optional)}
+		}
+	}
+	v.BundleDependencies = bundle(r.BundleDependencies, r.BundledDependencies, v.Dependencies, in)
+	v.HasInstallScript = truthy(r.HasInstallScript) ||
+		rawTruthy(r.Scripts["preinstall"]) || rawTruthy(r.Scripts["install"]) || rawTruthy(r.Scripts["postinstall"])
+	if f := funding(r.Funding); f != "" {
+		v.Funding = in.s(f)
+	}
+	return v, deprecated(r.Deprecated, in)
+}
+
+// decodeVersionLenient decodes a version whose fields have unexpected types.
+func decodeVersionLenient(raw string, in *interner) (*Manifest, string) {
+	var m map[string]any
+	if err := sonic.UnmarshalString(raw, &m); err != nil || m == nil {
+		return &Manifest{}, ""
+	}
+	v := &Manifest{
+		Dependencies:         in.anyStrMap(m["dependencies"]),
+		OptionalDependencies: in.anyStrMap(m["optionalDependencies"]),
+		PeerDependencies:     in.anyStrMap(m["peerDependencies"]),
+		AcceptDependencies:   in.anyStrMap(m["acceptDependencies"]),
+		Bin:                  binMap(m["bin"], in),
+		Engines:              in.anyStrMap(m["engines"]),
+		OS:                   in.strList(m["os"]),
+		CPU:                  in.strList(m["cpu"]),
+		Libc:                 in.strList(m["libc"]),
+		Gypfile:              gypfile(m["gypfile"]),
+		License:              license(m["license"], in),
+		HasShrinkwrap:        truthy(m["_hasShrinkwrap"]),
+	}
+	if s, ok := m["name"].(string); ok {
+		v.Name = in.s(s)
+	}
+	if d, ok := m["dist"].(map[string]any); ok {
+		str := func(k string) string { s, _ := d[k].(string); return in.s(s) }
+		v.Dist = Dist{Tarball: str("tarball"), Integrity: str("integrity"), Shasum: str("shasum")}
+	}
+	if pm, ok := m["peerDependenciesMeta"].(map[string]any); ok && len(pm) > 0 {
+		v.PeerDependenciesMeta = make(map[string]PeerMeta, len(pm))
+		for k, x := range pm {
+			o, _ := x.(map[string]any)
+			v.PeerDependenciesMeta[in.s(k)] = PeerMeta{Optional: truthy(o["optional"])}
+		}
+	}
+	v.BundleDependencies = bundle(m["bundleDependencies"], m["bundledDependencies"], v.Dependencies, in)
+	v.HasInstallScript = truthy(m["hasInstallScript"])
+	if s, ok := m["scripts"].(map[string]any); ok {
+		v.HasInstallScript = v.HasInstallScript || truthy(s["preinstall"]) || truthy(s["install"]) || truthy(s["postinstall"])
+	}
+	if f, ok := m["funding"]; ok && truthy(f) {
+		if b, err := sonic.ConfigStd.Marshal(f); err == nil {
+			v.Funding = in.s(string(b))
+		}
+	}
+	return v, deprecated(m["deprecated"], in)
+}
+
+// truthy is JavaScript truthiness of a decoded JSON value.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != ""
+	case float64:
+		return x != 0 && x == x
+	}
+	return true // objects and arrays
+}
+
+// rawTruthy is truthiness of undecoded JSON text.
+func rawTruthy(b sonic.NoCopyRawMessage) bool {
+	switch s := string(b); s {
+	case "", "null", "false", `""`, "0", "-0":
+		return false
+	default:
+		return true
+	}
+}
+
+func deprecated(v any, in *interner) string {
+	switch x := v.(type) {
+	case string:
+		return in.s(x)
+	case nil:
+		return ""
+	}
+	if truthy(v) {
+		return "true"
+	}
+	return ""
+}
+
+func gypfile(v any) int8 {
+	b, ok := v.(bool)
+	switch {
+	case !ok:
+		return 0
+	case b:
+		return 1
+	default:
+		return -1
+	}
+}
+
+func license(v any, in *interner) string {
+	switch x := v.(type) {
+	case string:
+		return in.s(x)
+	case map[string]any:
+		if t, ok := x["type"].(string); ok {
+			return in.s(t)
+		}
+	}
+	return ""
+}
+
+// funding returns the funding JSON text when it is truthy.
+func funding(b sonic.NoCopyRawMessage) string {
+	if !rawTruthy(b) {
+		return ""
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "{}" || s == "[]" {
+		return ""
+	}
+	return s
+}
+
+func bundle(a, b any, deps map[string]string, in *interner) []string {
+	v := a
+	if v == nil {
+		v = b
+	}
+	switch x := v.(type) {
+	case bool:
+		if !x || len(deps) == 0 {
+			return nil
+		}
+		out := make([]string, 0, len(deps))
+		for k := range deps {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out
+	case []any:
+		return in.strList(x)
+	}
+	return nil
+}
+
+// binMap reads bin before normalization: a string, an array or an object.
+// String bins are keyed by stringBin and named in normalizeBin.
+func binMap(v any, in *interner) map[string]string {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return nil
+		}
+		return map[string]string{stringBin: in.s(x)}
+	case []any:
+		out := map[string]string{}
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out[in.s(pathBase(s))] = in.s(s)
+			}
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]string, len(x))
+		for k, e := range x {
+			if s, ok := e.(string); ok {
+				out[in.s(k)] = in.s(s)
+			}
+		}
+		return out
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package packument
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDecodeFields(t *testing.T) {
+	doc := `{
+	  "_id": "@s/x", "name": "@s/x", "readme": "long text",
+	  "dist-tags": {"latest": "1.0.0", "weird": 5},
+	  "versions": {
+	    "1.0.0": {
+	      "name": "@s/x", "version": "1.0.0", "description": "d",
+	      "dependencies": {"a": "^1", "b": "~2.0.0"},
+	      "devDependencies": {"jest": "*"},
+	      "optionalDependencies": {"fsevents": "^2"},
+	      "peerDependencies": {"react": ">=18"},
+	      "peerDependenciesMeta": {"react": {"optional": true}, "vue": {}},
+	      "bundleDependencies": ["a"],
+	      "bin": "./cli.js",
+	      "engines": {"node": ">=18", "weird": 1},
+	      "os": ["linux", "!win32"], "cpu": "x64", "libc": ["glibc"],
+	      "scripts": {"test": "jest", "postinstall": "node x.js"},
+	      "license": {"type": "MIT", "url": "u"},
+	      "funding": "https://f.example",
+	      "_hasShrinkwrap": true,
+	      "dist": {"tarball": "https://r/x.tgz", "integrity": "sha512-abc", "shasum": "0a", "fileCount": 3}
+	    },
+	    "0.1.0": {
+	      "name": "@s/x", "version": "0.1.0",
+	      "dependencies": {"a": "^1", "bad": 7},
+	      "bundledDependencies": true,
+	      "bin": ["bin/one", "./two/"],
+	      "engines": ["node >=0.4"],
+	      "deprecated": "use 1.x",
+	      "hasInstallScript": true, "gypfile": false,
+	      "license": "ISC",
+	      "dist": {"tarball": "https://r/x-0.1.0.tgz", "shasum": "0b"}
+	    }
+	  },
+	  "time": {"created": "2020-01-01T00:00:00.000Z", "modified": "2021-01-01T00:00:00.000Z",
+	           "1.0.0": "2020-06-01T12:00:00.000Z", "unpublished": {"time": "x"}}
+	}`
+	p, err := Decode([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "@s/x" || !p.HasTime || !reflect.DeepEqual(p.DistTags, map[string]string{"latest": "1.0.0"}) {
+		t.Errorf("top level: %+v", p)
+	}
+	if got := []string{p.Versions[0].Version, p.Versions[1].Version}; !reflect.DeepEqual(got, []string{"1.0.0", "0.1.0"}) {
+		t.Errorf("order = %v, want document order", got)
+	}
+	if !p.Created.Equal(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)) || !p.Modified.Equal(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("created/modified = %v %v", p.Created, p.Modified)
+	}
+	want1 := &Manifest{
+		Name:                 "@s/x",
+		Dependencies:         map[string]string{"a": "^1", "b": "~2.0.0"},
+		OptionalDependencies: map[string]string{"fsevents": "^2"},
+		PeerDependencies:     map[string]string{"react": ">=18"},
+		PeerDependenciesMeta: map[string]PeerMeta{"react": {Optional: true}, "vue": {}},
+		BundleDependencies:   []string{"a"},
+		Bin:                  map[string]string{"x": "cli.js"},
+		Engines:              map[string]string{"node": ">=18"},
+		OS:                   []string{"linux", "!win32"}, CPU: []string{"x64"}, Libc: []string{"glibc"},
+		Dist:             Dist{Tarball: "https://r/x.tgz", Integrity: "sha512-abc", Shasum: "0a"},
+		HasInstallScript: true,
+		License:          "MIT",
+		Funding:          `"https://f.example"`,
+		HasShrinkwrap:    true,
+	}
+	sum1 := Summary{Version: "1.0.0", Published: time.Date(2020, 6, 1, 12, 0, 0, 0, time.UTC), EngineNode: ">=18"}
+	if got := p.Version("1.0.0"); got.Summary != sum1 || !reflect.DeepEqual(got.Manifest(), want1) {
+		t.Errorf("1.0.0 =\n%+v %+v\nwant\n%+v %+v", got.Summary, got.Manifest(), sum1, want1)
+	}
+	want0 := &Manifest{
+		Name:               "@s/x",
+		Dependencies:       map[string]string{"a": "^1"},
+		BundleDependencies: []string{"a"},
+		Bin:                map[string]string{"one": "bin/one", "two": "two/"},
+		Dist:               Dist{Tarball: "https://r/x-0.1.0.tgz", Shasum: "0b"},
+		HasInstallScript:   true,
+		Gypfile:            -1,
+		License:            "ISC",
+	}
+	sum0 := Summary{Version: "0.1.0", Deprecated: "use 1.x"}
+	if got := p.Version("0.1.0"); got.Summary != sum0 || !reflect.DeepEqual(got.Manifest(), want0) {
+		t.Errorf("0.1.0 =\n%+v %+v\nwant\n%+v %+v", got.Summary, got.Manifest(), sum0, want0)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for _, doc := range []string{"", "<html>nope</html>", "[1,2]", `{"name":"x","versions":[1]}`, `{"error":"not_found"}`, `{"name":"x","versions":{"1.0.0":{}`} {
+		_, err := Decode([]byte(doc))
+		if !errors.Is(err, ErrNotPackument) {
+			t.Errorf("Decode(%q) = %v, want ErrNotPackument", doc, err)
+		}
+	}
+	// A registry document without versions (fully unpublished) decodes.
+	p, err := Decode([]byte(`{"name":"x","time":{"unpublished":{}}}`))
+	if err != nil || len(p.Versions) != 0 {
+		t.Errorf("unpublished: %v %v", p, err)
+	}
+}
+
+// TestDecodeSharesNoMemory checks that decoded strings do not alias the
+// input (the cache and the pool reuse buffers).
+func TestDecodeSharesNoMemory(t *testing.T) {
+	doc := []byte(synthDoc("pkg", map[string]string{"latest": "1.0.0"}, []synthVersion{{Version: "1.0.0", Deprecated: "gone"}}, true))
+	p := mustDecode(t, doc)
+	for i := range doc {
+		doc[i] = 'X'
+	}
+	v := p.Version("1.0.0")
+	if p.Name != "pkg" || v == nil || v.Deprecated != "gone" || p.DistTags["latest"] != "1.0.0" || v.Manifest().Dist.Tarball != "https://r/pkg-1.0.0.tgz" {
+		t.Errorf("decoded values changed with the input: %+v %+v", p, v)
+	}
+}
+
+// TestBinDifferential checks bin normalization against the real
+// npm-normalize-package-bin.
+func TestBinDifferential(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed")
+	}
+	const mod = "/usr/lib/node_modules/npm/node_modules/npm-normalize-package-bin"
+	if _, err := os.Stat(mod); err != nil {
+		t.Skip("npm-normalize-package-bin not installed")
+	}
+	bins := []any{
+		"./cli.js", "cli.js", "", "../../etc/passwd", `bin\win.js`, "/abs/x.js", "a/./b/../c.js", "dir/",
+		[]any{"bin/a", "./b.js", "../c", ""},
+		map[string]any{"a": "./a.js", "./b": "b.js", "c:d": "x", `e\f`: "y", "": "z", "..": "w", ".": "v", "g": 1, "h": "", "i": "/", "j": "../../k"},
+		map[string]any{"dup/x": "1.js", "other/x": "2.js"},
+		map[string]any{}, 7, true,
+	}
+	names := []string{"pkg", "@scope/pkg", ""}
+	type tc struct {
+		Name string `json:"name,omitempty"`
+		Bin  any    `json:"bin"`
+	}
+	var cases []tc
+	for _, b := range bins {
+		for _, n := range names {
+			cases = append(cases, tc{Name: n, Bin: b})
+		}
+	}
+	dir := t.TempDir()
+	in, _ := json.Marshal(cases)
+	if err := os.WriteFile(filepath.Join(dir, "in.json"), in, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `const n = require(process.argv[1]); const cs = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
+process.stdout.write(JSON.stringify(cs.map(c => { const r = n({...c}); return r.bin || null })))`
+	cmd := exec.Command(node, "-e", script, mod, filepath.Join(dir, "in.json"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v: %s", err, stderr.String())
+	}
+	var want []map[string]string
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		in := interner{}
+		raw := binMap(c.Bin, &in)
+		var got map[string]string
+		if raw != nil {
+			got = normalizeBin(raw, c.Name)
+		}
+		w := want[i]
+		if len(w) == 0 {
+			w = nil
+		}
+		// Duplicate base names depend on key order, which npm takes from
+		// the document and Go does not keep: compare keys only there.
+		if c.Bin != nil && reflect.DeepEqual(c.Bin, bins[10]) {
+			if len(got) != len(w) {
+				t.Errorf("bin %v name %q: got %v, npm %v", c.Bin, c.Name, got, w)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(got, w) {
+			t.Errorf("bin %#v name %q: got %v, npm %v", c.Bin, c.Name, got, w)
+		}
+	}
+}

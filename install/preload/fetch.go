@@ -1,0 +1,155 @@
+package preload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/lockstep-dev/lockstep/cache/manifest"
+	"github.com/lockstep-dev/lockstep/install/packument"
+	"github.com/lockstep-dev/lockstep/install/registry"
+)
+
+// AcceptFull asks for the full document, which npm 11 uses to build the
+// tree (license, funding and per-version time are only there).
+const AcceptFull = "application/json"
+
+// AcceptCorgi asks for the abbreviated document, like npm install used to.
+const AcceptCorgi = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*"
+
+// NetFetcher fetches packuments from the registry and decodes them on the
+// calling goroutine, with no cache.
+type NetFetcher struct {
+	Client *registry.Client
+	// Accept is sent with each request; AcceptFull when empty.
+	Accept string
+}
+
+// Packument fetches and decodes name's packument.
+func (f *NetFetcher) Packument(ctx context.Context, name string) (*packument.Packument, error) {
+	var p *packument.Packument
+	err := FetchDoc(ctx, f.Client, name, f.Accept, func(body []byte) error {
+		var err error
+		p, err = packument.Decode(body)
+		return err
+	})
+	return p, err
+}
+
+// FetchDoc GETs name's packument and calls fn with the whole body, which
+// fn must not keep (packument.Decode copies what it keeps). A 404 becomes
+// an error that says the package does not exist.
+//
+// The body is read into small pooled chunks while it downloads (any number
+// of downloads at once), then copied into one of GOMAXPROCS reusable
+// decode buffers for fn: parsing is CPU-bound, so at most one document per
+// core is parsed at a time, and the big buffers are reused rather than
+// regrown (growing a buffer per document cost more CPU than parsing it).
+func FetchDoc(ctx context.Context, c *registry.Client, name, accept string, fn func(body []byte) error) error {
+	if accept == "" {
+		accept = AcceptFull
+	}
+	var decodeErr error
+	err := c.Fetch(ctx, c.PackumentURL(name), accept, func(body io.Reader) error {
+		var cb chunkBuf
+		defer cb.release()
+		if err := cb.readFrom(body); err != nil {
+			return err // truncated bodies are retryable
+		}
+		buf := <-decodeSlots
+		buf = cb.bytes(buf)
+		decodeErr = fn(buf)
+		if cap(buf) > maxKeptBuffer {
+			buf = nil
+		}
+		decodeSlots <- buf
+		return nil
+	})
+	if err != nil {
+		var he *registry.HTTPError
+		if errors.As(err, &he) && he.Status == 404 {
+			return fmt.Errorf("package %q not found in the registry: %w", name, err)
+		}
+		return err
+	}
+	return decodeErr
+}
+
+const (
+	chunkSize     = 64 << 10
+	maxKeptBuffer = 32 << 20
+)
+
+var chunkPool = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+
+// decodeSlots holds one reusable decode buffer per core.
+var decodeSlots = func() chan []byte {
+	n := runtime.GOMAXPROCS(0)
+	ch := make(chan []byte, n)
+	for range n {
+		ch <- nil
+	}
+	return ch
+}()
+
+// chunkBuf is a body read into pooled fixed-size chunks.
+type chunkBuf struct {
+	chunks []*[chunkSize]byte
+	n      int
+}
+
+func (cb *chunkBuf) readFrom(r io.Reader) error {
+	for {
+		off := cb.n % chunkSize
+		if off == 0 {
+			cb.chunks = append(cb.chunks, chunkPool.Get().(*[chunkSize]byte))
+		}
+		k, err := r.Read(cb.chunks[len(cb.chunks)-1][off:])
+		cb.n += k
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// bytes copies the body into buf (grown to fit) and returns it.
+func (cb *chunkBuf) bytes(buf []byte) []byte {
+	if cap(buf) < cb.n {
+		buf = make([]byte, cb.n, cb.n+cb.n/4)
+	}
+	buf = buf[:cb.n]
+	off := 0
+	for _, c := range cb.chunks {
+		off += copy(buf[off:], c[:])
+	}
+	return buf
+}
+
+func (cb *chunkBuf) release() {
+	for _, c := range cb.chunks {
+		chunkPool.Put(c)
+	}
+	cb.chunks = nil
+}
+
+// RegistryOrigin adapts a registry.Client to manifest.Origin for the
+// manifest cache. registry.Client has no conditional requests yet, so it
+// never sends validators and never sees 304: stale entries are refetched
+// in full (the local mirror sends no ETag/Last-Modified anyway).
+type RegistryOrigin struct {
+	Client *registry.Client
+	Accept string // AcceptFull when empty
+}
+
+// FetchPackument implements manifest.Origin.
+func (o *RegistryOrigin) FetchPackument(ctx context.Context, name string, _ manifest.Validators, fn func(body []byte, v manifest.Validators) error) (bool, error) {
+	return false, FetchDoc(ctx, o.Client, name, o.Accept, func(body []byte) error {
+		return fn(body, manifest.Validators{})
+	})
+}
