@@ -318,7 +318,9 @@ func TestPoolErrors(t *testing.T) {
 	g := &graph{docs: map[string]*packument.Packument{
 		"a":   mk("a", v("1.0.0", map[string]string{"b": "^2.0.0"})),
 		"b":   mk("b", v("2.1.0", map[string]string{"c": "^3.0.0", "bad": "1.0.0"})),
-		"c":   mk("c", v("3.0.0", map[string]string{"gone": "^1"})),
+		"c":   mk("c", v("3.0.0", nil)),
+		"x":   mk("x", v("1.0.0", map[string]string{"y": "^1"})),
+		"y":   mk("y", v("1.0.0", map[string]string{"c": "3", "gone": "^1"})),
 		"bad": mk("bad", v("1.0.0", nil)),
 		"o":   mk("o", packument.NewVersion(packument.Summary{Version: "1.0.0"}, &packument.Manifest{OptionalDependencies: map[string]string{"gone": "^1", "c": "^9"}})),
 	}}
@@ -330,12 +332,13 @@ func TestPoolErrors(t *testing.T) {
 		wantErr  []string // substrings; nil means success
 		wantSoft int
 	}{
-		{name: "404 deep", roots: []Request{{Name: "a", Spec: "^1"}}, wantErr: []string{`"gone@^1"`, "a@1.0.0 → b@2.1.0 → c@3.0.0", "not found"}},
+		{name: "404 deep", roots: []Request{{Name: "x", Spec: "^1"}}, wantErr: []string{`"gone@^1"`, "x@1.0.0 → y@1.0.0", "not found"}},
 		{name: "fetch error", roots: []Request{{Name: "a", Spec: "^1"}}, fail: map[string]error{"bad": errors.New("boom")}, wantErr: []string{`"bad@1.0.0"`, "a@1.0.0 → b@2.1.0", "boom"}},
 		{name: "no match", roots: []Request{{Name: "b", Spec: "^5"}}, wantErr: []string{`"b@^5"`, "a direct dependency", "no matching version"}},
 		{name: "invalid range", roots: []Request{{Name: "b", Spec: "=>1.2"}}, wantErr: []string{`"b@=>1.2"`, "invalid tag name or range"}},
 		{name: "alias", roots: []Request{{Name: "x", Spec: "npm:b@^7"}}, wantErr: []string{`"x@npm:b@^7"`}},
 		{name: "optional soft", roots: []Request{{Name: "o", Spec: "*"}}, wantSoft: 2},
+		{name: "success", roots: []Request{{Name: "a", Spec: "^1"}, {Name: "c", Spec: "*"}}, fail: map[string]error{"x": errors.New("never fetched")}},
 		{name: "optional then required", roots: []Request{{Name: "o", Spec: "*"}, {Name: "gone", Spec: "^1"}}, wantErr: []string{`"gone@^1"`, "not found"}},
 	}
 	for _, c := range cases {

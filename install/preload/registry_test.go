@@ -234,3 +234,38 @@ func TestAbbreviatedDocuments(t *testing.T) {
 		}
 	}
 }
+
+func TestProjectRequests(t *testing.T) {
+	dir := writeProject(t, `{"name":"app","dependencies":{"a":"^1"},"devDependencies":{"b":"2"},"optionalDependencies":{"o":"*"},
+"peerDependencies":{"p":"1","q":"2"},"peerDependenciesMeta":{"q":{"optional":true}}}`)
+	lock := `{"name":"app","lockfileVersion":3,"requires":true,"packages":{
+"":{"name":"app","dependencies":{"a":"^1"}},
+"node_modules/a":{"version":"1.0.0","resolved":"https://r/a/-/a-1.0.0.tgz"},
+"node_modules/al":{"name":"b","version":"2.0.0"},
+"node_modules/g":{"version":"1.0.0","resolved":"git+ssh://git@github.com/x/g.git#abc"},
+"node_modules/l":{"resolved":"../l","link":true},
+"node_modules/a/node_modules/@s/c":{"version":"3.0.0"}}}`
+	if err := os.WriteFile(filepath.Join(dir, "package-lock.json"), []byte(lock), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ProjectRequests(dir, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s []string
+	for _, r := range got {
+		x := r.Name + "@" + r.Spec
+		if r.Optional {
+			x += "?"
+		}
+		s = append(s, x)
+	}
+	want := "a@^1 b@2 o@*? p@1 a@1.0.0? @s/c@3.0.0? b@2.0.0?"
+	if strings.Join(s, " ") != want {
+		t.Errorf("requests = %s\nwant       %s", strings.Join(s, " "), want)
+	}
+	got, _ = ProjectRequests(dir, false, false)
+	if len(got) != 3 {
+		t.Errorf("without lockfile and peers: %v", got)
+	}
+}

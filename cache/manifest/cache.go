@@ -1,0 +1,314 @@
+package manifest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/install/packument"
+)
+
+// Validators are the HTTP validators a registry sent with a document.
+type Validators struct {
+	ETag         string
+	LastModified string
+}
+
+// IsZero reports whether there is nothing to revalidate with.
+func (v Validators) IsZero() bool { return v.ETag == "" && v.LastModified == "" }
+
+// Entry is a cached packument.
+type Entry struct {
+	Packument  *packument.Packument
+	Validators Validators
+	// Fetched is when the entry was last known fresh: written, or
+	// revalidated by a 304 (the file's modification time).
+	Fetched time.Time
+}
+
+// ErrMiss is returned by Load when there is no usable entry.
+var ErrMiss = errors.New("not in the manifest cache")
+
+// Cache is a directory of slimmed packuments:
+//
+//	<dir>/v<FormatVersion>/<sha256(registry)[:16]>/<escaped name>
+//
+// Safe for concurrent use by goroutines and by processes: entries are
+// written to a temporary file and renamed into place.
+type Cache struct {
+	dir string
+}
+
+// Open returns the cache rooted at dir (created on first write).
+func Open(dir string) (*Cache, error) {
+	if dir == "" {
+		return nil, errors.New("failed to open the manifest cache: empty directory")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open the manifest cache %q: %w", dir, err)
+	}
+	return &Cache{dir: abs}, nil
+}
+
+// Dir is the cache's root directory.
+func (c *Cache) Dir() string { return c.dir }
+
+// RegistryKey is the directory name of a registry's entries.
+func RegistryKey(registry string) string {
+	registry = strings.TrimRight(registry, "/") + "/"
+	sum := sha256.Sum256([]byte(registry))
+	return hex.EncodeToString(sum[:8])
+}
+
+// path is the entry file of name. Names are URL-safe in the registry; a
+// scoped name's "/" is escaped, and anything that could escape the
+// directory is refused.
+func (c *Cache) path(registry, name string) (string, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "\\\x00") ||
+		strings.HasPrefix(name, ".") || strings.Count(name, "/") > 1 {
+		return "", fmt.Errorf("failed to use the manifest cache: invalid package name %q", name)
+	}
+	file := strings.Replace(name, "/", "%2f", 1)
+	if strings.Contains(file, "/") {
+		return "", fmt.Errorf("failed to use the manifest cache: invalid package name %q", name)
+	}
+	return filepath.Join(c.dir, fmt.Sprintf("v%d", FormatVersion), RegistryKey(registry), file), nil
+}
+
+// Load reads name's entry for registry. It returns an error wrapping
+// ErrMiss when there is none (or it has another format version), and one
+// wrapping ErrCorrupt when the file fails its checksum or does not decode.
+func (c *Cache) Load(registry, name string) (*Entry, error) {
+	path, err := c.path(registry, name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("failed to load %q: %w", name, ErrMiss)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to load %q from the manifest cache: %w", name, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("failed to load %q from the manifest cache: %w", name, err)
+	}
+	data := make([]byte, st.Size())
+	if _, err := readFull(f, data); err != nil {
+		return nil, fmt.Errorf("failed to load %q from the manifest cache: %w", name, err)
+	}
+	m, p, err := decode(data)
+	if errors.Is(err, errVersion) {
+		return nil, fmt.Errorf("failed to load %q: %w (%v)", name, ErrMiss, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to load %q from the manifest cache %q: %w", name, path, err)
+	}
+	if m.Name != name || strings.TrimRight(m.Registry, "/") != strings.TrimRight(registry, "/") {
+		return nil, fmt.Errorf("failed to load %q from the manifest cache %q: %w: entry is for %q from %q", name, path, ErrCorrupt, m.Name, m.Registry)
+	}
+	return &Entry{Packument: p, Validators: m.Validators, Fetched: st.ModTime()}, nil
+}
+
+func readFull(f *os.File, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		k, err := f.Read(b[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+var tmpSeq atomic.Uint64
+
+// Store writes name's entry atomically (temporary file, then rename).
+func (c *Cache) Store(registry, name string, p *packument.Packument, v Validators) error {
+	path, err := c.path(registry, name)
+	if err != nil {
+		return err
+	}
+	data := encode(meta{Registry: strings.TrimRight(registry, "/") + "/", Name: name, Validators: v}, p)
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
+	}
+	tmp := fmt.Sprintf("%s.tmp-%d-%d", path, os.Getpid(), tmpSeq.Add(1))
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
+	}
+	return nil
+}
+
+// Touch marks name's entry fresh now (after a 304 Not Modified).
+func (c *Cache) Touch(registry, name string, now time.Time) error {
+	path, err := c.path(registry, name)
+	if err != nil {
+		return err
+	}
+	if err := os.Chtimes(path, now, now); err != nil {
+		return fmt.Errorf("failed to refresh %q in the manifest cache: %w", name, err)
+	}
+	return nil
+}
+
+// Mode is how the cache and the network are combined, after npm's cache
+// modes.
+type Mode int
+
+const (
+	// Normal uses entries younger than MaxAge, revalidates older ones
+	// (conditionally when the registry sent validators, else refetches).
+	Normal Mode = iota
+	// PreferOnline revalidates every entry (npm --prefer-online).
+	PreferOnline
+	// PreferOffline uses any cached entry, fetching only misses (npm
+	// --prefer-offline).
+	PreferOffline
+	// Offline never touches the network; a miss is an error (npm
+	// --offline).
+	Offline
+)
+
+func (m Mode) String() string {
+	return [...]string{"normal", "prefer-online", "prefer-offline", "offline"}[m]
+}
+
+// ErrOffline is wrapped by Fetcher.Packument for a miss in Offline mode.
+var ErrOffline = errors.New("offline and not in the manifest cache")
+
+// Origin fetches packument documents from a registry.
+type Origin interface {
+	// FetchPackument GETs name's document. When cond is not zero it is
+	// sent as If-None-Match / If-Modified-Since; if the registry answers
+	// 304, notModified is true and fn is not called. Otherwise fn gets the
+	// body (which it must not keep) and the response's validators.
+	FetchPackument(ctx context.Context, name string, cond Validators, fn func(body []byte, v Validators) error) (notModified bool, err error)
+}
+
+// Stats count what a Fetcher did. Safe for concurrent use.
+type Stats struct {
+	Hits        atomic.Int64 // served from the cache without a request
+	Revalidated atomic.Int64 // 304 Not Modified
+	Fetched     atomic.Int64 // downloaded (miss, stale, or changed)
+	Corrupt     atomic.Int64 // entries that failed their checksum and were refetched
+	StoreErrors atomic.Int64 // entries that could not be written (not fatal)
+}
+
+// DefaultMaxAge is how long an entry is used without revalidation (npm and
+// bun use 300 s for packuments).
+const DefaultMaxAge = 5 * time.Minute
+
+// Fetcher serves packuments from the cache and the network. It implements
+// the preload pool's Fetcher.
+type Fetcher struct {
+	Cache *Cache
+	// Registry keys the entries (the registry's base URL).
+	Registry string
+	// RegistryFor, when set, gives the registry of each package instead
+	// (scoped registries: npmrc.Config.RegistryFor).
+	RegistryFor func(name string) string
+	Origin      Origin
+	Mode        Mode
+	// MaxAge is the freshness lifetime; DefaultMaxAge when zero.
+	MaxAge time.Duration
+	Stats  *Stats
+	// Now is the clock (tests); time.Now when nil.
+	Now func() time.Time
+}
+
+func (f *Fetcher) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+// Packument returns name's packument from the cache or the registry,
+// according to Mode.
+func (f *Fetcher) Packument(ctx context.Context, name string) (*packument.Packument, error) {
+	stats := f.Stats
+	if stats == nil {
+		stats = &Stats{}
+	}
+	maxAge := f.MaxAge
+	if maxAge == 0 {
+		maxAge = DefaultMaxAge
+	}
+	reg := f.Registry
+	if f.RegistryFor != nil {
+		reg = f.RegistryFor(name)
+	}
+	e, err := f.Cache.Load(reg, name)
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrCorrupt):
+		stats.Corrupt.Add(1)
+		e = nil
+	case errors.Is(err, ErrMiss):
+		e = nil
+	default:
+		return nil, err
+	}
+	if e != nil {
+		fresh := f.now().Sub(e.Fetched) < maxAge
+		if f.Mode == Offline || f.Mode == PreferOffline || (f.Mode == Normal && fresh) {
+			stats.Hits.Add(1)
+			return e.Packument, nil
+		}
+	}
+	if f.Mode == Offline {
+		return nil, fmt.Errorf("failed to load the packument of %q: %w (run without --offline, or warm the cache first)", name, ErrOffline)
+	}
+	if f.Origin == nil {
+		return nil, fmt.Errorf("failed to fetch the packument of %q: no registry origin", name)
+	}
+	var cond Validators
+	if e != nil {
+		cond = e.Validators
+	}
+	var p *packument.Packument
+	notModified, err := f.Origin.FetchPackument(ctx, name, cond, func(body []byte, v Validators) error {
+		var err error
+		if p, err = packument.Decode(body); err != nil {
+			return err
+		}
+		if err := f.Cache.Store(reg, name, p, v); err != nil {
+			stats.StoreErrors.Add(1)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if notModified {
+		if e == nil {
+			return nil, fmt.Errorf("failed to fetch the packument of %q: 304 Not Modified for an unconditional request", name)
+		}
+		stats.Revalidated.Add(1)
+		if err := f.Cache.Touch(reg, name, f.now()); err != nil {
+			stats.StoreErrors.Add(1)
+		}
+		return e.Packument, nil
+	}
+	stats.Fetched.Add(1)
+	return p, nil
+}
