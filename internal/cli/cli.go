@@ -41,6 +41,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"ci", "install exactly what package-lock.json pins, like npm ci", runCI},
+		{"warm", "fill the manifest cache with the project's dependency closure", runWarm},
 		{"diff", "summarize a lockfile change for reviewers (markdown or JSON)", runDiff},
 		{"action", "run as the GitHub Action (reads INPUT_* and the GitHub environment)", runAction},
 		{"bench", "time lockstep against npm, pnpm and bun on a project", runBench},
