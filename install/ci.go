@@ -438,22 +438,60 @@ func resetDir(dir string) error {
 	return os.Mkdir(dir, 0o755)
 }
 
-// download fetches one tarball into memory, verifies its integrity, and
-// only then extracts it into tmp: nothing unverified is ever written, and
-// extraction (CPU and filesystem bound) runs in a few slots while many
+// maxBuffered is the largest tarball held in memory before extraction.
+// Most tarballs are far smaller; larger ones stream into extraction.
+const maxBuffered = 1 << 20
+
+// download fetches one tarball and extracts it into tmp. A tarball of up to
+// maxBuffered bytes is read whole and verified before anything is written;
+// a larger one streams into extraction while it is hashed and is verified
+// at its end. Either way the store only renames tmp into place after the
+// integrity check passed, so an unverified package is never installed.
+// Extraction (CPU and filesystem bound) runs in a few slots while many
 // downloads (network bound) proceed.
 func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() {
-		if buf.Cap() <= 8<<20 {
-			buf.Reset()
-			bufPool.Put(buf)
-		}
-	}()
-	read := func(body io.Reader) error {
 		buf.Reset()
-		if _, err := buf.ReadFrom(body); err != nil {
+		bufPool.Put(buf)
+	}()
+	attempt := func(body io.Reader) error {
+		buf.Reset()
+		n, err := buf.ReadFrom(io.LimitReader(body, maxBuffered+1))
+		if err != nil {
 			return err
+		}
+		var v *integrity.Verifier
+		if it.sri != nil {
+			v = it.sri.NewVerifier()
+		}
+		var r io.Reader = bytes.NewReader(buf.Bytes())
+		if n > maxBuffered {
+			r = io.MultiReader(r, body)
+		} else if v != nil {
+			v.Write(buf.Bytes())
+			if err := v.Verify(); err != nil {
+				return err
+			}
+			v = nil
+		}
+		if v != nil {
+			r = io.TeeReader(r, v)
+		}
+		select {
+		case in.extractSlots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-in.extractSlots }()
+		if err := resetDir(tmp); err != nil {
+			return err
+		}
+		if _, err := extract.Extract(r, tmp, extract.Options{Bins: it.bins}); err != nil {
+			return err
+		}
+		if v != nil {
+			return v.Verify() // Extract read the stream to its end
 		}
 		return nil
 	}
@@ -462,44 +500,20 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) er
 		if err != nil {
 			return err
 		}
-		err = read(f)
-		f.Close()
-		if err != nil {
-			return err
-		}
-	} else {
-		err := in.client.Fetch(ctx, it.url, "", read)
-		var he *registry.HTTPError
-		if err != nil && it.guessed && errors.As(err, &he) && he.Status == 404 {
-			// The conventional URL was a guess; the packument knows the truth.
-			url, perr := in.tarballFromPackument(ctx, it.name, it.version)
-			if perr != nil {
-				return perr
-			}
-			it.url = in.client.ResolveTarball(url)
-			err = in.client.Fetch(ctx, it.url, "", read)
-		}
-		if err != nil {
-			return err
-		}
+		defer f.Close()
+		return attempt(f)
 	}
-	if it.sri != nil {
-		v := it.sri.NewVerifier()
-		v.Write(buf.Bytes())
-		if err := v.Verify(); err != nil {
-			return err
+	err := in.client.Fetch(ctx, it.url, "", attempt)
+	var he *registry.HTTPError
+	if err != nil && it.guessed && errors.As(err, &he) && he.Status == 404 {
+		// The conventional URL was a guess; the packument knows the truth.
+		url, perr := in.tarballFromPackument(ctx, it.name, it.version)
+		if perr != nil {
+			return perr
 		}
+		it.url = in.client.ResolveTarball(url)
+		err = in.client.Fetch(ctx, it.url, "", attempt)
 	}
-	select {
-	case in.extractSlots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-in.extractSlots }()
-	if err := resetDir(tmp); err != nil {
-		return err
-	}
-	_, err := extract.Extract(bytes.NewReader(buf.Bytes()), tmp, extract.Options{Bins: it.bins})
 	return err
 }
 

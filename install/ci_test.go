@@ -427,3 +427,49 @@ func TestCIPlatformOverride(t *testing.T) {
 	mustExist(t, filepath.Join(dir, "node_modules/plat-darwin"))
 	mustNotExist(t, filepath.Join(dir, "node_modules/plat-linux"))
 }
+
+// Tarballs over the in-memory limit stream into extraction; they must be
+// verified all the same.
+func TestCILargeTarballVerified(t *testing.T) {
+	rnd := make([]byte, 3<<20)
+	x := uint64(88172645463325252)
+	for i := range rnd {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		rnd[i] = byte(x)
+	}
+	big := testserver.Package{Name: "big", Version: "1.0.0", Files: map[string]string{"blob.bin": string(rnd)}}
+	other := testserver.Package{Name: "big", Version: "2.0.0", Files: map[string]string{"blob.bin": string(rnd[1:])}}
+	reg := testserver.NewRegistry(t, big, other)
+	if n := len(reg.Tarball("big", "1.0.0")); n <= 1<<20 {
+		t.Fatalf("tarball is only %d bytes; the test needs one over 1 MiB", n)
+	}
+	root := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": map[string]string{"big": "1.0.0"}}
+	dir := project(t, reg, root, []lockEntry{{path: "node_modules/big", pkg: big}})
+	if _, err := runCI(t, dir, t.TempDir(), reg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "node_modules/big/blob.bin")); len(got) != len(rnd) {
+		t.Errorf("blob.bin has %d bytes, want %d", len(got), len(rnd))
+	}
+
+	bad := lockEntry{path: "node_modules/big", pkg: big, override: map[string]any{"integrity": reg.Integrity("big", "2.0.0")}}
+	dir = project(t, reg, root, []lockEntry{bad})
+	cache := t.TempDir()
+	_, err := runCI(t, dir, cache, reg, nil)
+	if err == nil || !strings.Contains(err.Error(), "integrity") {
+		t.Fatalf("err = %v", err)
+	}
+	var found []string
+	filepath.WalkDir(filepath.Join(cache, "store"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Name() == "blob.bin" {
+			found = append(found, p)
+		}
+		return nil
+	})
+	if len(found) > 0 {
+		t.Errorf("unverified files left in the store: %v", found)
+	}
+	mustNotExist(t, filepath.Join(dir, "node_modules"))
+}
