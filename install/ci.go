@@ -176,9 +176,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 			lockPath, strings.Join(shown, "\n  "), more))
 	}
 
-	if err := in.markInert(g); err != nil {
-		return nil, err
-	}
+	in.markInert(g)
 	omit := map[string]bool{}
 	for _, v := range cfg.Omit() {
 		omit[v] = true
@@ -213,13 +211,14 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	span = o.Timing.Start("fetch")
-	err = in.fetchAll(ctx, items, span)
+	failed, err := in.fetchAll(ctx, items, span)
 	span.AddRequests(in.stats.Requests.Load())
 	span.AddBytes(in.stats.Bytes.Load())
 	span.End()
 	if err != nil {
 		return nil, err
 	}
+	nodes = dropFailed(nodes, failed)
 
 	ignoreScripts := cfg.IgnoreScripts()
 	span = o.Timing.Start("link")
@@ -258,7 +257,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 // markInert marks optional packages this machine cannot use (os/cpu/libc
 // or engines.node) and their optional sets as inert, like arborist's
 // #checkEngineAndPlatform.
-func (in *installer) markInert(g *graph) error {
+func (in *installer) markInert(g *graph) {
 	for _, n := range g.order {
 		if n.isRoot || n.pkg == nil || !n.pkg.Optional || n.inert {
 			continue
@@ -277,7 +276,6 @@ func (in *installer) markInert(g *graph) error {
 			}
 		}
 	}
-	return nil
 }
 
 var nodeVersionOnce struct {
@@ -396,7 +394,11 @@ func (in *installer) fetchItems(nodes []*node) (map[string]*fetchItem, error) {
 	return items, nil
 }
 
-func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, span *timing.Span) error {
+// fetchAll makes sure every item is in the store. Like npm, a package that
+// only optional dependencies lead to may fail: it is reported, and it and
+// its optional set are left out (returned as failed); any other failure
+// stops the install.
+func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, span *timing.Span) (failed []*fetchItem, err error) {
 	keys := make([]string, 0, len(items))
 	for k := range items {
 		keys = append(keys, k)
@@ -404,6 +406,7 @@ func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, 
 	sort.Strings(keys)
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(in.o.Concurrency)
+	var mu sync.Mutex
 	for _, k := range keys {
 		it := items[k]
 		if in.store.Has(it.key) {
@@ -415,13 +418,53 @@ func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, 
 		in.downloaded++
 		eg.Go(func() error {
 			_, err := in.store.Put(it.key, func(tmp string) error { return in.download(ctx, it, tmp) })
-			if err != nil {
-				return fmt.Errorf("failed to fetch %q (%s): %w", it.label, in.cfg.Redact(it.source()), err)
+			if err == nil {
+				return nil
 			}
-			return nil
+			err = fmt.Errorf("failed to fetch %q (%s): %w", it.label, in.cfg.Redact(it.source()), err)
+			if it.optional() && ctx.Err() == nil {
+				fmt.Fprintf(in.o.Stderr, "lockstep: warning: skipping optional %v\n", err)
+				mu.Lock()
+				failed = append(failed, it)
+				mu.Unlock()
+				return nil
+			}
+			return err
 		})
 	}
-	return eg.Wait()
+	return failed, eg.Wait()
+}
+
+// optional reports whether every lock entry using the item is optional.
+func (it *fetchItem) optional() bool {
+	for _, n := range it.nodes {
+		if !n.pkg.Optional {
+			return false
+		}
+	}
+	return true
+}
+
+// dropFailed marks failed optional packages and their optional sets inert
+// and returns the nodes still to install.
+func dropFailed(nodes []*node, failed []*fetchItem) []*node {
+	if len(failed) == 0 {
+		return nodes
+	}
+	for _, it := range failed {
+		for _, n := range it.nodes {
+			for m := range optionalSet(n) {
+				m.inert = true
+			}
+		}
+	}
+	out := nodes[:0]
+	for _, n := range nodes {
+		if !n.inert {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (it *fetchItem) source() string {

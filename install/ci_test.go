@@ -473,3 +473,24 @@ func TestCILargeTarballVerified(t *testing.T) {
 	}
 	mustNotExist(t, filepath.Join(dir, "node_modules"))
 }
+
+// An optional package that cannot be fetched is skipped, like npm does; a
+// required one fails the install.
+func TestCIOptionalFetchFailure(t *testing.T) {
+	reg, p := basicRegistry(t)
+	root := map[string]any{"name": "proj", "version": "1.0.0",
+		"dependencies":         map[string]string{"d": "1.0.0"},
+		"optionalDependencies": map[string]string{"plat-linux": "1.0.0"}}
+	gone := lockEntry{path: "node_modules/plat-linux", pkg: p[5], flags: map[string]any{"optional": true},
+		override: map[string]any{"resolved": reg.URL() + "plat-linux/-/plat-linux-9.9.9.tgz"}}
+	dir := project(t, reg, root, []lockEntry{{path: "node_modules/d", pkg: p[6]}, gone})
+	if _, err := runCI(t, dir, t.TempDir(), reg, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustExist(t, filepath.Join(dir, "node_modules/d"))
+	mustNotExist(t, filepath.Join(dir, "node_modules/plat-linux"))
+	hidden, _ := os.ReadFile(filepath.Join(dir, "node_modules/.package-lock.json"))
+	if strings.Contains(string(hidden), "plat-linux") {
+		t.Errorf("hidden lockfile lists the skipped package:\n%s", hidden)
+	}
+}
