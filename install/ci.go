@@ -49,6 +49,7 @@ import (
 	"github.com/lockstep-dev/lockstep/install/registry"
 	"github.com/lockstep-dev/lockstep/install/scripts"
 	"github.com/lockstep-dev/lockstep/install/semver"
+	"github.com/lockstep-dev/lockstep/internal/fsx"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
 
@@ -628,6 +629,10 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 		if err := os.MkdirAll(st, 0o755); err != nil {
 			return nil, fmt.Errorf("failed to create %q: %w", st, err)
 		}
+		// Spread the new tree's directories over the filesystem (see
+		// fsx.SpreadChildren): measured 2-3x faster linking on ext4 after
+		// a previous tree was deleted.
+		fsx.SpreadChildren(st)
 	}
 	keyOf := map[*node]string{}
 	for k, it := range items {

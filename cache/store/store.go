@@ -26,6 +26,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/lockstep-dev/lockstep/internal/fsx"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,6 +71,7 @@ func Open(root string) (*Store, error) {
 			return nil, fmt.Errorf("failed to create store directory %q: %w", d, err)
 		}
 	}
+	fsx.SpreadChildren(s.tmp)
 	s.cleanStale(time.Now().Add(-StaleAge))
 	return s, nil
 }
