@@ -70,8 +70,15 @@ func TestCIEndToEnd(t *testing.T) {
 	if rep.Command != "ci" || rep.Version != Version || rep.WallMS == nil || rep.MaxRSSKB <= 0 || rep.Packages.Total != 1 {
 		t.Errorf("report = %s", data)
 	}
-	if len(rep.Phases) == 0 || rep.Phases[0].Name != "fetch" || rep.Phases[0].Requests != 1 || rep.Phases[0].CacheMisses != 1 {
-		t.Errorf("phases = %+v", rep.Phases)
+	names := []string{}
+	for _, p := range rep.Phases {
+		names = append(names, p.Name)
+		if p.Name == "fetch" && (p.Requests != 1 || p.CacheMisses != 1) {
+			t.Errorf("fetch phase = %+v", p)
+		}
+	}
+	if strings.Join(names, ",") != "resolve,fetch,link" {
+		t.Errorf("phases = %v, want resolve,fetch,link", names)
 	}
 
 	// Out of sync: exit 2, and the message names the fix.
