@@ -288,13 +288,43 @@ func (in *installer) nodeVersion() string {
 	if in.o.NodeVersion != "" {
 		return in.o.NodeVersion
 	}
-	nodeVersionOnce.Do(func() {
-		out, err := exec.Command("node", "-v").Output()
-		if err == nil {
-			nodeVersionOnce.v = strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
-		}
-	})
+	nodeVersionOnce.Do(func() { nodeVersionOnce.v = detectNodeVersion(in.o.CacheDir) })
 	return nodeVersionOnce.v
+}
+
+// detectNodeVersion runs `node -v`, remembering the answer in the cache
+// directory for the same node binary (path, size, mtime): starting node
+// costs more than a warm install of a small project.
+func detectNodeVersion(cacheDir string) string {
+	bin, err := exec.LookPath("node")
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(bin)
+	if err != nil {
+		return ""
+	}
+	key := fmt.Sprintf("%s %d %d", bin, fi.Size(), fi.ModTime().UnixNano())
+	memo := filepath.Join(cacheDir, "node-version")
+	if b, err := os.ReadFile(memo); err == nil {
+		if k, v, ok := strings.Cut(strings.TrimSpace(string(b)), "\n"); ok && k == key && v != "" {
+			return v
+		}
+	}
+	out, err := exec.Command(bin, "-v").Output()
+	if err != nil {
+		return ""
+	}
+	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+	if f, err := os.CreateTemp(cacheDir, ".node-version-*"); err == nil {
+		_, werr := f.WriteString(key + "\n" + v + "\n")
+		if f.Close() == nil && werr == nil {
+			_ = os.Rename(f.Name(), memo)
+		} else {
+			os.Remove(f.Name())
+		}
+	}
+	return v
 }
 
 // selectNodes returns the entries to put on disk, sorted by key: not the

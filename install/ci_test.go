@@ -494,3 +494,22 @@ func TestCIOptionalFetchFailure(t *testing.T) {
 		t.Errorf("hidden lockfile lists the skipped package:\n%s", hidden)
 	}
 }
+
+func TestDetectNodeVersionMemo(t *testing.T) {
+	bin := t.TempDir()
+	calls := filepath.Join(bin, "calls")
+	script := "#!/bin/sh\necho x >> " + calls + "\necho v99.1.2\n"
+	if err := os.WriteFile(filepath.Join(bin, "node"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	cache := t.TempDir()
+	for i := 0; i < 3; i++ {
+		if v := install.DetectNodeVersion(cache); v != "99.1.2" {
+			t.Fatalf("version = %q", v)
+		}
+	}
+	if b, _ := os.ReadFile(calls); string(b) != "x\n" {
+		t.Errorf("node ran %d times, want once", strings.Count(string(b), "x"))
+	}
+}

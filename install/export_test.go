@@ -1,0 +1,4 @@
+package install
+
+// DetectNodeVersion is exported for tests.
+var DetectNodeVersion = detectNodeVersion
