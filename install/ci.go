@@ -591,7 +591,9 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) er
 	return err
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// bufPool holds download buffers. They start at 256 KiB, above most
+// tarballs, so a download rarely grows (and clears) a new backing array.
+var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 256<<10)) }}
 
 func (in *installer) tarballFromPackument(ctx context.Context, name, version string) (string, error) {
 	var data []byte
