@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	NPMInstallFixtures []string
 	// Timeout for one command; 0 means 20 minutes.
 	Timeout time.Duration
+	// Settle, when positive, syncs and waits this long after preparing a
+	// run's starting state and before timing it (see settle).
+	Settle time.Duration
 }
 
 // Sample is one measured command (or, with Run 0, a combination that was
@@ -473,6 +477,10 @@ func (b *bencher) execute(ctx context.Context, fx *fixture, tool, phase string, 
 	}
 	logPath := filepath.Join(b.o.WorkDir, "logs", name+".log")
 	_ = os.Remove(logPath)
+	if err := settle(ctx, b.o.Settle); err != nil {
+		s.Err = err.Error()
+		return s
+	}
 	m := measure(ctx, cmd.Argv, dir, append(append([]string{}, b.env...), cmd.Env...), logPath, b.o.Timeout)
 	s.WallMS, s.UserMS, s.SysMS = m.Wall.Milliseconds(), m.User.Milliseconds(), m.Sys.Milliseconds()
 	s.MaxRSSKB, s.ExitCode, s.Err = m.MaxRSSKB, m.ExitCode, m.Err
@@ -617,4 +625,23 @@ func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run int)
 	s.WallMS, s.UserMS, s.SysMS = m.Wall.Milliseconds(), m.User.Milliseconds(), m.Sys.Milliseconds()
 	s.MaxRSSKB, s.ExitCode, s.Err = m.MaxRSSKB, m.ExitCode, m.Err
 	return s, true
+}
+
+// settle flushes dirty data and waits d before a timed command, so that
+// no tool pays for the previous one's writes and deletions: ext4 without a
+// journal scans past inodes deleted in the last 60 s (300 s more while their
+// inode table block is dirty) on every allocation.
+func settle(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	syscall.Sync()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

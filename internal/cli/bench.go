@@ -24,6 +24,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio, getenv func(strin
 	work := fs.String("work", "", "scratch `directory` (default: a new temporary directory, kept for its logs)")
 	registryURL := fs.String("registry", "https://registry.npmjs.org/", "registry `URL`")
 	floor := fs.Bool("floor", false, "also measure the network floor (p3) and the cp -al floor (p4)")
+	settle := fs.Duration("settle", 0, "sync and wait this long before each timed run, so tools do not pay for each other's deletions (e.g. 65s)")
 	if code, done := parse(fs, args); done {
 		return code
 	}
@@ -94,7 +95,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio, getenv func(strin
 	samples, err := bench.Run(ctx, bench.Options{
 		Fixtures: abs, Tools: tools, Phases: ph, Runs: *runs, Lockstep: self,
 		WorkDir: *work, ToolsDir: filepath.Join(DefaultCacheDir(getenv), "bench-tools"),
-		Registry: *registryURL, Floor: *floor, Stdout: stdio.Out, Stderr: stdio.Err,
+		Registry: *registryURL, Floor: *floor, Settle: *settle, Stdout: stdio.Out, Stderr: stdio.Err,
 	})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "lockstep bench: %v\n", err)

@@ -53,6 +53,7 @@ func run() int {
 	format := fs.String("format", "markdown", "output format: markdown or json")
 	npmInstall := fs.String("npm-install-fixtures", strings.Join(bench.DefaultNPMInstallFixtures, ","), "fixture names where npm p3/p4 use `npm install` instead of `npm ci`")
 	timeout := fs.Duration("timeout", 20*time.Minute, "timeout of one command")
+	settleFor := fs.Duration("settle", 0, "sync and wait this long before each timed command (e.g. 65s: ext4 without a journal slows allocation for 60 s after deletions)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2
 	}
@@ -94,6 +95,7 @@ func run() int {
 		Floor:              *floor,
 		NPMInstallFixtures: npmInst,
 		Timeout:            *timeout,
+		Settle:             *settleFor,
 		Stdout:             os.Stderr,
 		Stderr:             os.Stderr,
 	})
