@@ -529,6 +529,7 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) er
 		buf.Reset()
 		bufPool.Put(buf)
 	}()
+	attempts := 0
 	attempt := func(body io.Reader) error {
 		buf.Reset()
 		n, err := buf.ReadFrom(io.LimitReader(body, maxBuffered+1))
@@ -558,8 +559,11 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) er
 			return ctx.Err()
 		}
 		defer func() { <-in.extractSlots }()
-		if err := resetDir(tmp); err != nil {
-			return err
+		// The store hands over an empty tmp; only a retry must clear it.
+		if attempts++; attempts > 1 {
+			if err := resetDir(tmp); err != nil {
+				return err
+			}
 		}
 		if _, err := extract.Extract(r, tmp, extract.Options{Bins: it.bins}); err != nil {
 			return err
