@@ -16,7 +16,7 @@ import (
 
 // FormatVersion is the version of the on-disk entry format. Entries of
 // another version are misses (and are overwritten).
-const FormatVersion = 2
+const FormatVersion = 3
 
 var magic = [4]byte{'L', 'S', 'M', 'C'}
 
@@ -248,6 +248,8 @@ func (e *encoder) manifest(m *packument.Manifest, version string) {
 	}
 	e.str(m.License)
 	e.str(m.Funding)
+	e.str(m.Workspaces)
+	e.str(m.EnginesRaw)
 }
 
 // decode parses an entry; it verifies the checksum first.
@@ -496,6 +498,7 @@ func (d *decoder) manifest(version string) *packument.Manifest {
 		m.Gypfile = -1
 	}
 	m.License, m.Funding = d.str(), d.str()
+	m.Workspaces, m.EnginesRaw = d.str(), d.str()
 	if d.err != nil {
 		return nil
 	}

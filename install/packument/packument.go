@@ -144,6 +144,13 @@ type Manifest struct {
 	// Funding is the funding field as JSON text, unnormalized; "" when absent.
 	Funding       string
 	HasShrinkwrap bool
+	// Workspaces is the workspaces field as JSON text ("" when absent or
+	// falsy); the lockfile copies it.
+	Workspaces string
+	// EnginesRaw is the engines field as JSON text when it is truthy but not
+	// an object of strings (old packages have arrays); "" otherwise. The
+	// lockfile copies it verbatim.
+	EnginesRaw string
 	// Err is set when a lazily decoded manifest could not be decoded (a
 	// cache bug: cache entries are checksummed); the other fields are then
 	// empty.
@@ -216,6 +223,7 @@ type rawVersion struct {
 	License              any                               `json:"license"`
 	Funding              sonic.NoCopyRawMessage            `json:"funding"`
 	HasShrinkwrap        any                               `json:"_hasShrinkwrap"`
+	Workspaces           any                               `json:"workspaces"`
 }
 
 type rawPeerMeta struct {
@@ -422,6 +430,7 @@ func decodeVersion(raw string, in *interner) (*Manifest, string) {
 	if f := funding(r.Funding); f != "" {
 		v.Funding = in.s(f)
 	}
+	v.Workspaces, v.EnginesRaw = rawExtras(r.Workspaces, r.Engines, in)
 	return v, deprecated(r.Deprecated, in)
 }
 
@@ -469,7 +478,47 @@ func decodeVersionLenient(raw string, in *interner) (*Manifest, string) {
 			v.Funding = in.s(string(b))
 		}
 	}
+	v.Workspaces, v.EnginesRaw = rawExtras(m["workspaces"], m["engines"], in)
 	return v, deprecated(m["deprecated"], in)
+}
+
+// rawExtras keeps, as JSON text, the fields the lockfile copies verbatim
+// that typed fields cannot hold: a truthy workspaces (skipping empty
+// objects, like arborist's metaFieldFromPkg), and engines when it is not
+// an object of strings.
+func rawExtras(workspaces, engines any, in *interner) (string, string) {
+	var ws, eng string
+	keep := func(v any) bool {
+		if !truthy(v) {
+			return false
+		}
+		if o, ok := v.(map[string]any); ok && len(o) == 0 {
+			return false
+		}
+		return true
+	}
+	if keep(workspaces) {
+		if b, err := sonic.ConfigStd.Marshal(workspaces); err == nil {
+			ws = in.s(string(b))
+		}
+	}
+	if keep(engines) {
+		allStr := false
+		if o, ok := engines.(map[string]any); ok {
+			allStr = true
+			for _, x := range o {
+				if _, ok := x.(string); !ok {
+					allStr = false
+				}
+			}
+		}
+		if !allStr {
+			if b, err := sonic.ConfigStd.Marshal(engines); err == nil {
+				eng = in.s(string(b))
+			}
+		}
+	}
+	return ws, eng
 }
 
 // truthy is JavaScript truthiness of a decoded JSON value.

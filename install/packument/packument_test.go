@@ -77,6 +77,7 @@ func TestDecodeFields(t *testing.T) {
 		License:          "MIT",
 		Funding:          `"https://f.example"`,
 		HasShrinkwrap:    true,
+		EnginesRaw:       `{"node":"\u003e=18","weird":1}`,
 	}
 	sum1 := Summary{Version: "1.0.0", Published: time.Date(2020, 6, 1, 12, 0, 0, 0, time.UTC), EngineNode: ">=18"}
 	if got := p.Version("1.0.0"); got.Summary != sum1 || !reflect.DeepEqual(got.Manifest(), want1) {
@@ -91,6 +92,7 @@ func TestDecodeFields(t *testing.T) {
 		HasInstallScript:   true,
 		Gypfile:            -1,
 		License:            "ISC",
+		EnginesRaw:         `["node \u003e=0.4"]`,
 	}
 	sum0 := Summary{Version: "0.1.0", Deprecated: "use 1.x"}
 	if got := p.Version("0.1.0"); got.Summary != sum0 || !reflect.DeepEqual(got.Manifest(), want0) {

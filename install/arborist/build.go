@@ -1,0 +1,731 @@
+package arborist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/install/lockfile"
+	"github.com/lockstep-dev/lockstep/install/packument"
+	"github.com/lockstep-dev/lockstep/install/platform"
+	"github.com/lockstep-dev/lockstep/install/semver"
+)
+
+// Fetcher returns a package's packument.
+type Fetcher func(ctx context.Context, name string) (*packument.Packument, error)
+
+// Options configure Build.
+type Options struct {
+	// Dir is the project folder (package.json).
+	Dir string
+	// Fetch returns packuments; Build calls it from one goroutine.
+	Fetch Fetcher
+	// NodeVersion and NPMVersion steer version picks through engines.
+	NodeVersion, NPMVersion string
+	DefaultTag              string
+	Before                  time.Time
+	LegacyPeerDeps          bool
+	StrictPeerDeps          bool
+	Force                   bool
+	PreferDedupe            bool
+	// Platform decides which optional packages are inert.
+	Platform platform.Platform
+	// Warn receives warnings (peer conflicts overridden, engines).
+	Warn func(string)
+}
+
+type builder struct {
+	ctx  context.Context
+	opts Options
+	root *Node
+	seq  int
+
+	byName      map[string][]*Node
+	edgesByName map[string][]*Edge
+	specCache   map[string]parsedSpec
+	satCache    map[satKey]bool
+	verCache    map[string]*semver.Version
+	packuments  map[string]*packument.Packument
+	packErrs    map[string]error
+	manifests   map[string]*pkg
+	pickErrs    map[string]error
+
+	queue        []*Node
+	queueSorted  bool
+	depsSeen     map[*Node]bool
+	loadFailures []*Node
+	virtualRoots map[*Node]*Node
+	peerSource   map[*Node]*Node
+	linkNodes    []*Node
+
+	overrides   map[string]string
+	rootPkg     *rootPackage
+	linkTargets map[string]*Node
+}
+
+// Tree is a built ideal tree.
+type Tree struct {
+	b *builder
+}
+
+// ErrResolve is wrapped by errors that mean the dependencies cannot be
+// resolved (ERESOLVE, no matching version, unknown package): bad input.
+var ErrResolve = errors.New("could not resolve the dependency tree")
+
+// Build is arborist's buildIdealTree for a project without a lockfile:
+// fetch manifests, place every dependency in npm's order, compute the
+// dependency flags and mark optional packages that cannot install here.
+func Build(ctx context.Context, o Options) (*Tree, error) {
+	if o.DefaultTag == "" {
+		o.DefaultTag = "latest"
+	}
+	b := &builder{ctx: ctx, opts: o,
+		byName: map[string][]*Node{}, edgesByName: map[string][]*Edge{},
+		specCache: map[string]parsedSpec{}, satCache: map[satKey]bool{}, verCache: map[string]*semver.Version{},
+		packuments: map[string]*packument.Packument{}, packErrs: map[string]error{},
+		manifests: map[string]*pkg{}, pickErrs: map[string]error{},
+		depsSeen: map[*Node]bool{}, virtualRoots: map[*Node]*Node{}, peerSource: map[*Node]*Node{},
+	}
+	if err := b.initRoot(); err != nil {
+		return nil, err
+	}
+	b.push(b.root)
+	if err := b.buildDeps(); err != nil {
+		return nil, err
+	}
+	b.fixDepFlags()
+	if err := b.pruneFailedOptional(); err != nil {
+		return nil, err
+	}
+	if err := b.checkPlatform(); err != nil {
+		return nil, err
+	}
+	return &Tree{b: b}, nil
+}
+
+func (b *builder) warnf(format string, args ...any) {
+	if b.opts.Warn != nil {
+		b.opts.Warn(fmt.Sprintf(format, args...))
+	}
+}
+
+// push is DepsQueue.push.
+func (b *builder) push(n *Node) {
+	for _, x := range b.queue {
+		if x == n {
+			return
+		}
+	}
+	b.queue = append(b.queue, n)
+	b.queueSorted = false
+}
+
+// pop is DepsQueue.pop: shallowest first, then by path.
+func (b *builder) pop() *Node {
+	if !b.queueSorted {
+		type key struct {
+			d   int
+			loc string
+		}
+		keys := make(map[*Node]key, len(b.queue))
+		for _, n := range b.queue {
+			keys[n] = key{n.depth(), n.location()}
+		}
+		sort.SliceStable(b.queue, func(i, j int) bool {
+			a, c := keys[b.queue[i]], keys[b.queue[j]]
+			if a.d != c.d {
+				return a.d < c.d
+			}
+			return lockfile.LocaleCompare(a.loc, c.loc) < 0
+		})
+		b.queueSorted = true
+	}
+	n := b.queue[0]
+	b.queue = b.queue[1:]
+	return n
+}
+
+type task struct {
+	edge *Edge
+	dep  *Node
+}
+
+func (b *builder) buildDeps() error {
+	for {
+		for len(b.queue) > 0 {
+			if err := b.ctx.Err(); err != nil {
+				return err
+			}
+			node := b.pop()
+			if b.depsSeen[node] || node.root() != b.root || node.removed {
+				continue
+			}
+			b.depsSeen[node] = true
+			if err := b.buildDepStep(node); err != nil {
+				return err
+			}
+		}
+		if !b.resolveLinks() {
+			return nil
+		}
+	}
+}
+
+func (b *builder) buildDepStep(node *Node) error {
+	var tasks []task
+	peerSource := b.peerSource[node]
+	if peerSource == nil {
+		peerSource = node
+	}
+	for _, edge := range b.problemEdges(node) {
+		if edge.peerConflicted || edge.from == nil {
+			continue
+		}
+		source := node
+		if edge.peer() {
+			source = peerSource
+		}
+		vr := b.virtualRoot(source, true)
+		var vrDep *Node
+		if ve := vr.edge(edge.name); ve != nil && ve.valid() {
+			vrDep = ve.to
+		}
+		required := newNodeSet(edge.from)
+		var parent *Node
+		if edge.peer() {
+			parent = vr
+		}
+		var dep *Node
+		if vrDep != nil && vrDep.satisfies(edge) {
+			dep = vrDep
+		}
+		if dep == nil && edge.typ == typePeerOptional {
+			from := edge.from.resolveParent()
+			if from == nil {
+				from = edge.from
+			}
+			dep = findHoistableNode(from, edge)
+		}
+		if dep == nil {
+			var err error
+			if dep, err = b.nodeFromEdge(edge, parent, nil, required); err != nil {
+				return err
+			}
+		}
+		tasks = append(tasks, task{edge, dep})
+	}
+	sort.SliceStable(tasks, func(i, j int) bool { return lockfile.LocaleCompare(tasks[i].edge.name, tasks[j].edge.name) < 0 })
+	for _, t := range tasks {
+		if t.edge.from == nil {
+			continue
+		}
+		pd, err := b.placeDep(t.dep, t.edge, nil, false)
+		if err != nil {
+			return err
+		}
+		b.visitPlaced(pd)
+	}
+	for _, e := range node.edgesOut {
+		if e.to != nil && e.to.isLink && e.to.target != nil {
+			b.linkNodes = append(b.linkNodes, e.to)
+		}
+	}
+	return nil
+}
+
+func (b *builder) visitPlaced(pd *placeDep) {
+	placed := pd.placed
+	if placed != nil {
+		if placed.loadErr != nil {
+			b.loadFailures = append(b.loadFailures, placed)
+		}
+		cps := pd.canPlace.canPlaceSelf
+		switch cps {
+		case ok:
+			for _, e := range sortedEdgesIn(placed) {
+				if e == pd.edge || e.peerConflicted || e.valid() {
+					continue
+				}
+				if b.depsSeen[e.from] {
+					delete(b.depsSeen, e.from)
+				}
+				b.push(e.from)
+			}
+		case replaceIt:
+			for _, e := range sortedEdgesIn(placed) {
+				if e == pd.edge || e.peerConflicted || e.valid() {
+					continue
+				}
+				delete(b.depsSeen, e.from)
+				b.push(e.from)
+			}
+		}
+		if cps != conflict {
+			b.push(placed)
+			for _, n := range pd.needEval {
+				delete(b.depsSeen, n)
+				b.push(n)
+			}
+		}
+	}
+	for _, c := range pd.children {
+		b.visitPlaced(c)
+	}
+}
+
+func findHoistableNode(root *Node, edge *Edge) *Node {
+	queue := sortedBySeqChildren(root)
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if n.name == edge.name && n.satisfies(edge) {
+			return n
+		}
+		queue = append(queue, sortedBySeqChildren(n)...)
+	}
+	return nil
+}
+
+func sortedBySeqChildren(n *Node) []*Node {
+	out := make([]*Node, 0, len(n.children))
+	for _, c := range n.children {
+		out = append(out, c)
+	}
+	sortBySeq(out)
+	return out
+}
+
+// problemEdges is #problemEdges: missing or invalid edges.
+func (b *builder) problemEdges(node *Node) []*Edge {
+	bundled := map[string]bool{}
+	if !node.isProjectRoot && !node.isWorkspace && node.pkg != nil {
+		for _, n := range node.pkg.bundle {
+			bundled[n] = true
+		}
+	}
+	var out []*Edge
+	for _, e := range node.edgesOut {
+		if bundled[e.name] {
+			continue
+		}
+		if e.to != nil && e.to.loadErr != nil && containsNode(b.loadFailures, e.to) {
+			continue
+		}
+		if e.to == nil {
+			if e.typ != typePeerOptional {
+				out = append(out, e)
+			}
+			continue
+		}
+		if !e.valid() {
+			out = append(out, e)
+			continue
+		}
+	}
+	return out
+}
+
+// virtualRoot is #virtualRoot: a detached root copying node's deps.
+func (b *builder) virtualRoot(node *Node, reuse bool) *Node {
+	if reuse {
+		if vr := b.virtualRoots[node]; vr != nil {
+			return vr
+		}
+	}
+	b.seq++
+	vr := &Node{b: b, pkg: node.pkg, children: map[string]*Node{}, outIdx: map[string]*Edge{},
+		edgesIn: map[*Edge]struct{}{}, sourceRef: node, seq: b.seq}
+	vr.name = node.name
+	b.loadEdges(vr, node.isTop())
+	b.virtualRoots[node] = vr
+	return vr
+}
+
+func (b *builder) nodeFromEdge(edge *Edge, parent *Node, second *Edge, required *nodeSet) (*Node, error) {
+	if parent == nil {
+		parent = b.virtualRoot(edge.from, false)
+	}
+	first, err := b.nodeFromSpec(edge.name, edge.spec(), edge.from, parent, edge)
+	if err != nil {
+		return nil, err
+	}
+	var secondNode *Node
+	if second != nil && second.from != nil && !second.valid() {
+		if secondNode, err = b.nodeFromSpec(edge.name, second.spec(), second.from, parent, second); err != nil {
+			return nil, err
+		}
+	}
+	node := first
+	if secondNode != nil && edge.valid() {
+		node = secondNode
+	}
+	b.setParent(node, parent)
+	if required.has(edge.from) && edge.typ != typePeerOptional ||
+		second != nil && required.has(second.from) && second.typ != typePeerOptional {
+		required.add(node)
+	}
+	b.peerSource[node] = parent.sourceRef
+	return b.loadPeerSet(node, required)
+}
+
+func (b *builder) loadPeerSet(node *Node, required *nodeSet) (*Node, error) {
+	var peerEdges []*Edge
+	for _, e := range node.edgesOut {
+		if e.peer() && !(e.valid() && e.to != nil) {
+			peerEdges = append(peerEdges, e)
+		}
+	}
+	sort.SliceStable(peerEdges, func(i, j int) bool { return lockfile.LocaleCompare(peerEdges[i].name, peerEdges[j].name) < 0 })
+	for _, edge := range peerEdges {
+		if node.parent == nil {
+			break
+		}
+		if edge.from == nil || edge.valid() && edge.to != nil {
+			continue
+		}
+		parentEdge := node.parent.edge(edge.name)
+		src := node.parent.sourceRef
+		isMine := src != nil && (src.isProjectRoot || src.isWorkspace)
+		conflictOK := b.opts.Force || !isMine && !b.opts.StrictPeerDeps
+		if edge.to == nil {
+			if parentEdge == nil {
+				if _, err := b.nodeFromEdge(edge, node.parent, nil, required); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			dep, err := b.nodeFromEdge(parentEdge, node.parent, edge, required)
+			if err != nil {
+				return nil, err
+			}
+			if edge.valid() {
+				continue
+			}
+			if conflictOK || !required.has(dep) {
+				edge.peerConflicted = true
+				continue
+			}
+			if node.parent == nil {
+				break
+			}
+			return nil, b.eresolveLoad(edge, parentEdge)
+		}
+		current := edge.to
+		dep, err := b.nodeFromEdge(edge, nil, nil, required)
+		if err != nil {
+			return nil, err
+		}
+		if dep.canReplace(current, nil) {
+			if _, err := b.nodeFromEdge(edge, node.parent, nil, required); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if conflictOK || !required.has(edge.from) {
+			continue
+		}
+		return nil, b.eresolveLoad(edge, parentEdge)
+	}
+	return node, nil
+}
+
+// nodeFromSpec makes the node for name@spec as required by from, placed
+// under parent (a virtual root). Failures make a node carrying the error.
+func (b *builder) nodeFromSpec(name, spec string, from, parent *Node, edge *Edge) (*Node, error) {
+	ps := b.parseSpec(spec, from.dir())
+	switch ps.kind {
+	case specDirectory:
+		l, err := b.linkForDir(name, ps.fetchSpec)
+		if err != nil {
+			return b.failureNode(name, parent, err), nil
+		}
+		b.setParent(l, parent)
+		b.linkNodes = append(b.linkNodes, l)
+		return l, nil
+	case specRange, specVersion, specTag, specAlias:
+	case specGit:
+		return b.failureNode(name, parent, fmt.Errorf("failed to resolve %q: git dependencies (%q) are not supported by lockstep resolve yet; resolve them with npm, then `lockstep ci` installs them", name, spec)), nil
+	case specRemote, specFile:
+		return b.failureNode(name, parent, fmt.Errorf("failed to resolve %q: tarball dependencies (%q) are not supported by lockstep resolve yet", name, spec)), nil
+	default:
+		return b.failureNode(name, parent, fmt.Errorf("%w: invalid spec %q for %q required by %s", ErrResolve, spec, name, from.describe())), nil
+	}
+	// A workspace satisfying a registry spec takes priority.
+	if ps.kind != specAlias {
+		if re := b.root.edge(name); re != nil && re.typ == typeWorkspace && re.to != nil && re.to.satisfies(edge) {
+			return re.to, nil
+		}
+	}
+	pkgName, rng := name, ps.fetchSpec
+	if ps.kind == specAlias {
+		pkgName = ps.subName
+		if rng == "*" && ps.subKind == specRange {
+			rng = "*"
+		}
+	}
+	p, err := b.manifest(pkgName, rng)
+	if err != nil {
+		return b.failureNode(name, parent, fmt.Errorf("%w: %v (required by %s)", ErrResolve, err, from.describe())), nil
+	}
+	n := b.newNode(name, p)
+	b.loadEdges(n, false)
+	b.setParent(n, parent)
+	return n, nil
+}
+
+func (b *builder) failureNode(name string, parent *Node, err error) *Node {
+	n := b.newNode(name, &pkg{name: name})
+	n.loadErr = err
+	b.setParent(n, parent)
+	return n
+}
+
+func (n *Node) describe() string {
+	if n.sourceRef != nil {
+		return n.sourceRef.describe()
+	}
+	if n.isProjectRoot {
+		return "the root project"
+	}
+	if n.isWorkspace {
+		return fmt.Sprintf("workspace %q", n.realpath)
+	}
+	return fmt.Sprintf("%s@%s", n.packageName(), n.version())
+}
+
+// manifest picks name@rng from its packument (cached per spec).
+func (b *builder) manifest(name, rng string) (*pkg, error) {
+	key := name + "@" + rng
+	if p, ok := b.manifests[key]; ok {
+		return p, nil
+	}
+	if err, ok := b.pickErrs[key]; ok {
+		return nil, err
+	}
+	doc, err := b.packument(name)
+	if err != nil {
+		b.pickErrs[key] = err
+		return nil, err
+	}
+	spec := rng
+	if spec == "*" {
+		spec = ""
+	}
+	v, err := packument.Pick(doc, rng, packument.PickOptions{DefaultTag: b.opts.DefaultTag, Before: b.opts.Before,
+		NodeVersion: b.opts.NodeVersion, NPMVersion: b.opts.NPMVersion})
+	_ = spec
+	if err != nil {
+		b.pickErrs[key] = err
+		return nil, err
+	}
+	p := pkgFromVersion(doc.Name, v)
+	b.manifests[key] = p
+	return p, nil
+}
+
+func (b *builder) packument(name string) (*packument.Packument, error) {
+	if p, ok := b.packuments[name]; ok {
+		return p, nil
+	}
+	if err, ok := b.packErrs[name]; ok {
+		return nil, err
+	}
+	p, err := b.opts.Fetch(b.ctx, name)
+	if err != nil {
+		b.packErrs[name] = err
+		return nil, err
+	}
+	b.packuments[name] = p
+	return p, nil
+}
+
+// resolveLinks is #resolveLinks: queue the targets of placed links.
+func (b *builder) resolveLinks() bool {
+	links := b.linkNodes
+	b.linkNodes = nil
+	queued := false
+	for _, l := range links {
+		if l.root() != b.root || l.removed || l.target == nil {
+			continue
+		}
+		t := l.target
+		if (t.parent != nil || t.fsParent != nil) && !b.depsSeen[t] {
+			b.push(t)
+			queued = true
+		}
+	}
+	return queued || len(b.queue) > 0
+}
+
+// fixDepFlags is calc-dep-flags on a fresh tree.
+func (b *builder) fixDepFlags() {
+	root := b.root
+	root.dev, root.optional, root.devOptional, root.peer, root.extraneous = false, false, false, false, false
+	seen := newNodeSet()
+	queue := []*Node{root}
+	for len(queue) > 0 {
+		node := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		seen.add(node)
+		if !node.extraneous {
+			for n := node.resolveParent(); n != nil && n.extraneous; n = n.resolveParent() {
+				n.extraneous = false
+			}
+		}
+		if node.isLink {
+			t := node.target
+			if t == nil {
+				continue
+			}
+			changed := false
+			if t.dev && !node.dev {
+				t.dev, changed = false, true
+			}
+			if t.optional && !node.optional {
+				t.optional, changed = false, true
+			}
+			if t.devOptional && !node.devOptional {
+				t.devOptional, changed = false, true
+			}
+			if t.peer && !node.peer {
+				t.peer, changed = false, true
+			}
+			if t.extraneous && !node.extraneous {
+				t.extraneous, changed = false, true
+			}
+			if changed || !seen.has(t) {
+				queue = append(queue, t)
+			}
+			continue
+		}
+		for _, e := range node.edgesOut {
+			to := e.to
+			if to == nil {
+				continue
+			}
+			changed := false
+			peer, optional, dev := e.peer(), e.optional(), e.dev()
+			if to.extraneous && !node.extraneous && !(peer && optional) {
+				to.extraneous, changed = false, true
+			}
+			if to.dev && !node.dev && !dev {
+				to.dev, changed = false, true
+			}
+			if to.optional && !node.optional && !optional {
+				to.optional, changed = false, true
+			}
+			if to.devOptional && !node.devOptional && !node.dev && !node.optional && !dev && !optional {
+				to.devOptional, changed = false, true
+			}
+			if to.peer && !node.peer && !peer {
+				to.peer, changed = false, true
+			}
+			if changed {
+				queue = append(queue, to)
+			}
+		}
+	}
+	for _, n := range seen.items() {
+		if n == root {
+			continue
+		}
+		if n.devOptional && (n.dev || n.optional) {
+			n.devOptional = false
+		}
+	}
+}
+
+// optionalSet is arborist's optional-set: the nodes that go when node
+// cannot be installed.
+func optionalSet(node *Node) *nodeSet {
+	set := newNodeSet(node)
+	for i := 0; i < len(set.list); i++ {
+		n := set.list[i]
+		for _, e := range sortedEdgesIn(n) {
+			if !e.optional() {
+				set.add(e.from)
+			}
+		}
+	}
+	return gatherDepSet(set.items(), func(e *Edge) bool { return !set.has(e.to) && !e.from.inert })
+}
+
+func (b *builder) pruneFailedOptional() error {
+	for _, n := range b.loadFailures {
+		if n.root() != b.root || n.removed {
+			continue
+		}
+		if !n.optional {
+			return n.loadErr
+		}
+		for _, x := range optionalSet(n).items() {
+			x.inert = true
+		}
+	}
+	return nil
+}
+
+func (b *builder) checkPlatform() error {
+	for _, n := range b.inventory() {
+		if n.isProjectRoot || n.isLink || n.pkg == nil {
+			continue
+		}
+		if !n.optional {
+			if !b.opts.Force {
+				if err := b.opts.Platform.Check(n.pkg.os, n.pkg.cpu, n.pkg.libc); err != nil {
+					return fmt.Errorf("%w: %s@%s cannot be installed on %s: %v (EBADPLATFORM; make it optional or pass --force)", ErrResolve, n.packageName(), n.version(), b.opts.Platform, err)
+				}
+			}
+			continue
+		}
+		if n.inert {
+			continue
+		}
+		bad := b.opts.Platform.Check(n.pkg.os, n.pkg.cpu, n.pkg.libc) != nil
+		if !bad && (n.pkg.engineNode != "" && b.opts.NodeVersion != "" && !semver.Satisfies(b.opts.NodeVersion, n.pkg.engineNode, semver.Options{IncludePrerelease: true}) ||
+			n.pkg.engineNPM != "" && b.opts.NPMVersion != "" && !semver.Satisfies(b.opts.NPMVersion, n.pkg.engineNPM, semver.Options{IncludePrerelease: true})) {
+			bad = true
+		}
+		if bad {
+			for _, x := range optionalSet(n).items() {
+				x.inert = true
+			}
+		}
+	}
+	return nil
+}
+
+// explainConflict describes a peer conflict like npm's ERESOLVE report.
+func (b *builder) explainConflict(e *Edge, dep *Node) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s wants %s@%q", e.from.describe(), e.name, e.spec())
+	if cur := e.from.resolve(e.name); cur != nil {
+		fmt.Fprintf(&sb, "; found %s@%s", e.name, cur.version())
+		var who []string
+		for _, in := range sortedEdgesIn(cur) {
+			who = append(who, fmt.Sprintf("%s wants %q", in.from.describe(), in.spec()))
+		}
+		if len(who) > 0 {
+			fmt.Fprintf(&sb, " (%s)", strings.Join(who, ", "))
+		}
+	}
+	if dep != nil && dep.version() != "" {
+		fmt.Fprintf(&sb, "; could not place %s@%s", dep.name, dep.version())
+	}
+	return sb.String()
+}
+
+func (b *builder) eresolve(e *Edge, dep *Node, pd *placeDep) error {
+	return fmt.Errorf("%w (ERESOLVE): %s; fix the conflicting versions in package.json, or retry with --legacy-peer-deps or --force to accept a possibly broken tree", ErrResolve, b.explainConflict(e, dep))
+}
+
+func (b *builder) eresolveLoad(e, parentEdge *Edge) error {
+	msg := b.explainConflict(e, nil)
+	if parentEdge != nil && parentEdge.from != nil {
+		msg += fmt.Sprintf("; conflicting with %s wanting %s@%q", parentEdge.from.describe(), parentEdge.name, parentEdge.spec())
+	}
+	return fmt.Errorf("%w (ERESOLVE): %s; fix the conflicting versions in package.json, or retry with --legacy-peer-deps or --force to accept a possibly broken tree", ErrResolve, msg)
+}

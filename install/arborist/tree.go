@@ -1,0 +1,246 @@
+package arborist
+
+// Tree mutation. Arborist keeps every edge's target equal to
+// from.resolve(name) by reloading edges whenever a node appears or
+// disappears; so do we, using an index of edges by name.
+
+// newNode makes a detached node for p named name and loads its edges.
+func (b *builder) newNode(name string, p *pkg) *Node {
+	b.seq++
+	n := &Node{b: b, name: name, pkg: p, children: map[string]*Node{}, outIdx: map[string]*Edge{},
+		edgesIn: map[*Edge]struct{}{}, seq: b.seq,
+		dev: true, optional: true, devOptional: true, peer: true, extraneous: true}
+	b.byName[name] = append(b.byName[name], n)
+	return n
+}
+
+// loadEdges creates n's edges in arborist's order: peer, peerOptional,
+// prod, optional, and dev for tops (a later type replaces an earlier edge
+// of the same name and moves it to the end, as Map.delete+set does).
+func (b *builder) loadEdges(n *Node, withDev bool) {
+	p := n.pkg
+	if p == nil {
+		return
+	}
+	if !b.opts.LegacyPeerDeps {
+		for _, d := range p.peer {
+			b.addEdge(n, d, typePeer)
+		}
+		for _, d := range p.peerOptional {
+			b.addEdge(n, d, typePeerOptional)
+		}
+	}
+	for _, d := range p.prod {
+		b.addEdge(n, d, typeProd)
+	}
+	for _, d := range p.optional {
+		b.addEdge(n, d, typeOptional)
+	}
+	if withDev {
+		for _, d := range p.dev {
+			b.addEdge(n, d, typeDev)
+		}
+	}
+}
+
+func (b *builder) addEdge(n *Node, d dep, t edgeType) *Edge {
+	if cur := n.outIdx[d.name]; cur != nil {
+		if cur.typ == typeWorkspace && t != typeWorkspace {
+			return cur
+		}
+		b.detachEdge(cur)
+	}
+	e := &Edge{from: n, name: d.name, rawSpec: d.spec, typ: t}
+	if a, ok := n.pkg.accept[d.name]; ok && n.pkg != nil {
+		e.hasAccept = true
+		e.accept = a
+		if a == "" {
+			e.accept = "*"
+		}
+	}
+	if t != typeWorkspace {
+		e.override = b.overrideFor(n, d.name)
+	}
+	n.edgesOut = append(n.edgesOut, e)
+	n.outIdx[d.name] = e
+	b.edgesByName[d.name] = append(b.edgesByName[d.name], e)
+	b.reload(e)
+	return e
+}
+
+func (b *builder) detachEdge(e *Edge) {
+	if e.to != nil {
+		delete(e.to.edgesIn, e)
+	}
+	n := e.from
+	delete(n.outIdx, e.name)
+	for i, x := range n.edgesOut {
+		if x == e {
+			n.edgesOut = append(n.edgesOut[:i:i], n.edgesOut[i+1:]...)
+			break
+		}
+	}
+	e.to = nil
+	e.from = nil
+}
+
+// reload points e at from.resolve(name).
+func (b *builder) reload(e *Edge) {
+	if e.from == nil {
+		return
+	}
+	to := e.from.resolve(e.name)
+	if to == e.to {
+		return
+	}
+	if e.to != nil {
+		delete(e.to.edgesIn, e)
+	}
+	e.to = to
+	if to != nil {
+		to.edgesIn[e] = struct{}{}
+	}
+}
+
+// reloadNamed reloads the edges named name from p and everything below it.
+func (b *builder) reloadNamed(p *Node, name string) {
+	for _, e := range b.edgesByName[name] {
+		if e.from != nil && e.from.isDescendantOf(p) {
+			b.reload(e)
+		}
+	}
+}
+
+// reloadSubtree reloads every edge out of n and its descendants.
+func (b *builder) reloadSubtree(n *Node) {
+	for _, e := range n.edgesOut {
+		b.reload(e)
+	}
+	for _, c := range n.children {
+		b.reloadSubtree(c)
+	}
+	for _, c := range n.fsKids {
+		b.reloadSubtree(c)
+	}
+}
+
+// setParent attaches n (detached) as parent's child, clobbering any child
+// of the same name (which is removed from the tree).
+func (b *builder) setParent(n, parent *Node) {
+	if n.parent == parent && parent.children[n.name] == n {
+		return
+	}
+	if n.parent != nil || n.fsParent != nil {
+		b.detach(n)
+	}
+	if old := parent.children[n.name]; old != nil && old != n {
+		b.remove(old)
+	}
+	parent.children[n.name] = n
+	n.parent = parent
+	n.removed = false
+	b.seq++
+	n.seq = b.seq
+	b.reloadNamed(parent, n.name)
+	b.reloadSubtree(n)
+}
+
+// setFsParent attaches n (a workspace or link target) under root's folder.
+func (b *builder) setFsParent(n, fsParent *Node) {
+	n.fsParent = fsParent
+	fsParent.fsKids = append(fsParent.fsKids, n)
+	b.reloadSubtree(n)
+}
+
+// detach unhooks n (with its subtree) from its parent without deleting
+// anything else; edges are reloaded on both sides.
+func (b *builder) detach(n *Node) {
+	if p := n.parent; p != nil {
+		if p.children[n.name] == n {
+			delete(p.children, n.name)
+		}
+		n.parent = nil
+		b.reloadNamed(p, n.name)
+	}
+	if fp := n.fsParent; fp != nil {
+		for i, x := range fp.fsKids {
+			if x == n {
+				fp.fsKids = append(fp.fsKids[:i:i], fp.fsKids[i+1:]...)
+				break
+			}
+		}
+		n.fsParent = nil
+	}
+	b.reloadSubtree(n)
+}
+
+// remove is `node.root = null`: n and its subtree leave the tree.
+func (b *builder) remove(n *Node) {
+	b.detach(n)
+	n.removed = true
+}
+
+// replace is placed.replace(old): placed takes old's place and children.
+func (b *builder) replace(placed, old *Node) {
+	parent := old.parent
+	kids := make([]*Node, 0, len(old.children))
+	for _, k := range old.children {
+		kids = append(kids, k)
+	}
+	b.remove(old)
+	b.setParent(placed, parent)
+	if !placed.isLink {
+		for _, k := range kids {
+			if placed.children[k.name] != nil {
+				continue
+			}
+			delete(old.children, k.name)
+			k.parent = placed
+			placed.children[k.name] = k
+		}
+		for _, k := range kids {
+			if k.parent == placed {
+				b.reloadNamed(placed, k.name)
+				b.reloadSubtree(k)
+			}
+		}
+	}
+}
+
+// query returns the nodes of the real tree named name, in inventory order.
+func (b *builder) query(name string) []*Node {
+	var out []*Node
+	for _, n := range b.byName[name] {
+		if n.root() == b.root && !n.removed {
+			out = append(out, n)
+		}
+	}
+	sortBySeq(out)
+	return out
+}
+
+func sortBySeq(ns []*Node) {
+	for i := 1; i < len(ns); i++ {
+		for j := i; j > 0 && ns[j].seq < ns[j-1].seq; j-- {
+			ns[j], ns[j-1] = ns[j-1], ns[j]
+		}
+	}
+}
+
+// inventory lists every node of the real tree (root first, then by
+// location).
+func (b *builder) inventory() []*Node {
+	var out []*Node
+	var walk func(n *Node)
+	walk = func(n *Node) {
+		out = append(out, n)
+		for _, c := range n.children {
+			walk(c)
+		}
+		for _, c := range n.fsKids {
+			walk(c)
+		}
+	}
+	walk(b.root)
+	return out
+}

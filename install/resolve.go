@@ -1,0 +1,209 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/lockstep-dev/lockstep/cache/manifest"
+	"github.com/lockstep-dev/lockstep/install/arborist"
+	"github.com/lockstep-dev/lockstep/install/lockfile"
+	"github.com/lockstep-dev/lockstep/install/npmrc"
+	"github.com/lockstep-dev/lockstep/install/packument"
+	"github.com/lockstep-dev/lockstep/install/platform"
+	"github.com/lockstep-dev/lockstep/install/preload"
+	"github.com/lockstep-dev/lockstep/install/registry"
+	"github.com/lockstep-dev/lockstep/internal/timing"
+)
+
+// ResolveOptions configure Resolve.
+type ResolveOptions struct {
+	Dir         string
+	CacheDir    string
+	Concurrency int
+	// Flags are npm config keys from the command line ("registry",
+	// "legacy-peer-deps", "force", "strict-peer-deps", "os", "cpu", "libc",
+	// "lockfile-version", "omit-lockfile-registry-resolved", ...).
+	Flags  map[string]string
+	Getenv func(string) string
+	Stderr io.Writer
+	Timing *timing.Recorder
+	// NodeVersion steers picks through engines; "" asks `node -v`.
+	NodeVersion string
+	// Mode is the manifest cache mode (normal, prefer-offline, offline).
+	Mode manifest.Mode
+	// Write writes the lockfile (false: only return it).
+	Write bool
+}
+
+// ResolveResult is what Resolve produced.
+type ResolveResult struct {
+	Lockfile *lockfile.Lockfile
+	Path     string // the lockfile written (or that would be)
+	Changed  bool   // the file's bytes changed
+	Packages int
+}
+
+// Resolve builds the dependency tree of package.json like npm install
+// --package-lock-only and writes package-lock.json (npm-shrinkwrap.json
+// when the project has one) byte for byte as npm would. The existing
+// lockfile is replaced only once the new one is complete.
+func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 128
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	stderr := o.Stderr
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	cfg, err := npmrc.Load(npmrc.LoadOptions{Dir: o.Dir, Getenv: getenv, Flags: o.Flags, Home: getenv("HOME")})
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	rec := o.Timing
+	ph := rec.Start("resolve")
+	defer ph.End()
+
+	nodeVersion := o.NodeVersion
+	if nodeVersion == "" {
+		if out, err := exec.CommandContext(ctx, "node", "-v").Output(); err == nil {
+			nodeVersion = strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+		}
+	}
+
+	plat := platform.Current()
+	if v := cfg.OS(); v != "" {
+		plat.OS = v
+	}
+	if v := cfg.CPU(); v != "" {
+		plat.CPU = v
+	}
+	if v := cfg.Libc(); v != "" {
+		plat.Libc = v
+	}
+
+	stats := &registry.Stats{}
+	client, err := registry.New(cfg, registry.Options{Concurrency: o.Concurrency, Stats: stats})
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	defer client.CloseIdleConnections()
+	var fetcher preload.Fetcher = &preload.NetFetcher{Client: client}
+	if o.CacheDir != "" {
+		mf, err := preload.NewCachedFetcher(preload.ManifestDir(o.CacheDir), cfg, client, o.Mode, &manifest.Stats{})
+		if err != nil {
+			return nil, err
+		}
+		fetcher = mf
+	}
+
+	legacy := cfg.LegacyPeerDeps()
+	roots, err := preload.ProjectRequests(o.Dir, false, !legacy)
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	overrides, err := preload.ProjectOverrides(o.Dir)
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	// Fetch the whole closure in parallel; the tree is then placed in
+	// sequence over the documents in memory.
+	pre, err := preload.Preload(ctx, roots, preload.Options{
+		Concurrency: o.Concurrency, Fetcher: fetcher, NodeVersion: nodeVersion,
+		SkipPeers: legacy, Overrides: overrides,
+	})
+	docs := map[string]*packument.Packument{}
+	if pre != nil {
+		docs = pre.Packuments
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		// The resolver reports bad input with its own words (who required
+		// what); fall through and let it fail where npm would.
+		docs = map[string]*packument.Packument{}
+	}
+	var mu sync.Mutex
+	fetch := func(ctx context.Context, name string) (*packument.Packument, error) {
+		mu.Lock()
+		d := docs[name]
+		mu.Unlock()
+		if d != nil {
+			return d, nil
+		}
+		d, err := fetcher.Packument(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		docs[name] = d
+		mu.Unlock()
+		return d, nil
+	}
+	tree, err := arborist.Build(ctx, arborist.Options{
+		Dir: o.Dir, Fetch: fetch, NodeVersion: nodeVersion,
+		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
+		Platform: plat,
+		Warn:     func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
+	})
+	if err != nil {
+		if errors.Is(err, arborist.ErrResolve) {
+			return nil, &InputError{fmt.Errorf("failed to resolve the dependencies of %q: %w", filepath.Join(o.Dir, "package.json"), err)}
+		}
+		var pe *os.PathError
+		if errors.As(err, &pe) || strings.Contains(err.Error(), "package.json") {
+			return nil, &InputError{err}
+		}
+		return nil, fmt.Errorf("failed to resolve the dependencies of %q: %w", filepath.Join(o.Dir, "package.json"), err)
+	}
+	lockVersion := cfg.Int("lockfile-version", 3)
+	lf := tree.Lockfile(arborist.LockOptions{
+		LockfileVersion:      lockVersion,
+		OmitRegistryResolved: cfg.OmitLockfileRegistryResolved(),
+	})
+	path := filepath.Join(o.Dir, lockfile.PackageLock)
+	if _, err := os.Stat(filepath.Join(o.Dir, lockfile.ShrinkwrapFile)); err == nil {
+		path = filepath.Join(o.Dir, lockfile.ShrinkwrapFile)
+	}
+	res := &ResolveResult{Lockfile: lf, Path: path, Packages: len(lf.Packages) - 1}
+	data := lf.Marshal()
+	old, _ := os.ReadFile(path)
+	res.Changed = string(old) != string(data)
+	if o.Write && res.Changed {
+		if err := writeAtomic(path, data); err != nil {
+			return nil, fmt.Errorf("failed to write %q: %w", path, err)
+		}
+	}
+	return res, nil
+}
+
+// writeAtomic writes data to a temporary file beside path, then renames
+// it into place, so a reader never sees half a file.
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/lockstep-dev/lockstep/cache/manifest"
+	"github.com/lockstep-dev/lockstep/install"
+	"github.com/lockstep-dev/lockstep/internal/timing"
+)
+
+// resolveFlags are the flags resolve and install share.
+type resolveFlags struct {
+	dir, cacheDir, registry, nodeVersion, report *string
+	legacyPeer, force, strictPeer                *bool
+	preferOffline, offline                       *bool
+	lockfileVersion, concurrency                 *int
+	osName, cpu, libc                            *string
+}
+
+func addResolveFlags(fs *flag.FlagSet) *resolveFlags {
+	return &resolveFlags{
+		dir:             fs.String("dir", ".", "project `directory` holding package.json"),
+		cacheDir:        fs.String("cache-dir", "", "cache `directory` (default $LOCKSTEP_CACHE_DIR, $XDG_CACHE_HOME/lockstep or ~/.cache/lockstep)"),
+		registry:        fs.String("registry", "", "registry `URL` (default from .npmrc, else https://registry.npmjs.org/)"),
+		nodeVersion:     fs.String("node-version", "", "node `version` that engines are judged against (default: `node -v`)"),
+		report:          fs.String("report", "", "write a JSON timing report to `file`"),
+		legacyPeer:      fs.Bool("legacy-peer-deps", false, "ignore peerDependencies, like npm --legacy-peer-deps"),
+		force:           fs.Bool("force", false, "accept peer conflicts and platform mismatches, like npm --force"),
+		strictPeer:      fs.Bool("strict-peer-deps", false, "fail on any peer conflict, like npm --strict-peer-deps"),
+		preferOffline:   fs.Bool("prefer-offline", false, "use any cached manifest, however old"),
+		offline:         fs.Bool("offline", false, "never touch the network; fail on a cache miss"),
+		lockfileVersion: fs.Int("lockfile-version", 0, "lockfile `version` to write (3; default: npm's)"),
+		concurrency:     fs.Int("concurrency", 128, "parallel registry requests"),
+		osName:          fs.String("os", "", "resolve optional packages for this `os` instead of this machine's"),
+		cpu:             fs.String("cpu", "", "resolve optional packages for this `cpu`"),
+		libc:            fs.String("libc", "", "resolve optional packages for this `libc` (glibc, musl)"),
+	}
+}
+
+func (r *resolveFlags) options(fs *flag.FlagSet, cmd string, stdio Stdio, getenv func(string) string) (install.ResolveOptions, int, bool) {
+	var o install.ResolveOptions
+	if *r.concurrency < 1 {
+		fmt.Fprintf(stdio.Err, "lockstep %s: invalid value %q for --concurrency: expected a number of at least 1\n", cmd, strconv.Itoa(*r.concurrency))
+		return o, ExitUsage, false
+	}
+	if v := *r.lockfileVersion; v != 0 && v != 3 {
+		fmt.Fprintf(stdio.Err, "lockstep %s: invalid value %q for --lockfile-version: lockstep writes version 3\n", cmd, strconv.Itoa(v))
+		return o, ExitUsage, false
+	}
+	if *r.offline && *r.preferOffline {
+		fmt.Fprintf(stdio.Err, "lockstep %s: --offline and --prefer-offline exclude each other\n", cmd)
+		return o, ExitUsage, false
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	flags := map[string]string{}
+	if *r.registry != "" {
+		flags["registry"] = *r.registry
+	}
+	for name, v := range map[string]*bool{"legacy-peer-deps": r.legacyPeer, "force": r.force, "strict-peer-deps": r.strictPeer} {
+		if set[name] {
+			flags[name] = strconv.FormatBool(*v)
+		}
+	}
+	for name, v := range map[string]*string{"os": r.osName, "cpu": r.cpu, "libc": r.libc} {
+		if *v != "" {
+			flags[name] = *v
+		}
+	}
+	if *r.lockfileVersion != 0 {
+		flags["lockfile-version"] = strconv.Itoa(*r.lockfileVersion)
+	}
+	cacheDir := *r.cacheDir
+	if cacheDir == "" {
+		cacheDir = DefaultCacheDir(getenv)
+	}
+	mode := manifest.Normal
+	if *r.offline {
+		mode = manifest.Offline
+	} else if *r.preferOffline {
+		mode = manifest.PreferOffline
+	}
+	return install.ResolveOptions{Dir: *r.dir, CacheDir: cacheDir, Concurrency: *r.concurrency, Flags: flags,
+		Getenv: getenv, Stderr: stdio.Err, NodeVersion: strings.TrimPrefix(*r.nodeVersion, "v"), Mode: mode, Write: true}, 0, true
+}
+
+func runResolve(ctx context.Context, args []string, stdio Stdio, getenv func(string) string) int {
+	fs := newFlagSet("resolve", "lockstep resolve [--dir D] [--legacy-peer-deps] [--force] [--os O --cpu C --libc L] [--node-version V] [--cache-dir D] [--registry URL]", stdio)
+	rf := addResolveFlags(fs)
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	o, code, okk := rf.options(fs, "resolve", stdio, getenv)
+	if !okk {
+		return code
+	}
+	rec := timing.New(nil)
+	o.Timing = rec
+	res, err := install.Resolve(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "lockstep resolve: %v\n", err)
+		if install.IsInputError(err) {
+			return ExitUsage
+		}
+		return ExitFailure
+	}
+	verb := "unchanged"
+	if res.Changed {
+		verb = "wrote"
+	}
+	fmt.Fprintf(stdio.Out, "%s %s (%d packages)\n", verb, res.Path, res.Packages)
+	if *rf.report != "" {
+		rep := rec.Report("resolve", Version, timing.Packages{})
+		if err := writeFileAtomic(*rf.report, rep.JSON()); err != nil {
+			fmt.Fprintf(stdio.Err, "lockstep resolve: failed to write report %q: %v\n", *rf.report, err)
+			return ExitFailure
+		}
+	}
+	return ExitOK
+}
