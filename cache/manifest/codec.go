@@ -16,7 +16,7 @@ import (
 
 // FormatVersion is the version of the on-disk entry format. Entries of
 // another version are misses (and are overwritten).
-const FormatVersion = 3
+const FormatVersion = 4
 
 var magic = [4]byte{'L', 'S', 'M', 'C'}
 
@@ -250,6 +250,8 @@ func (e *encoder) manifest(m *packument.Manifest, version string) {
 	e.str(m.Funding)
 	e.str(m.Workspaces)
 	e.str(m.EnginesRaw)
+	e.str(m.LicenseRaw)
+	e.str(m.PeerMetaRaw)
 }
 
 // decode parses an entry; it verifies the checksum first.
@@ -499,6 +501,7 @@ func (d *decoder) manifest(version string) *packument.Manifest {
 	}
 	m.License, m.Funding = d.str(), d.str()
 	m.Workspaces, m.EnginesRaw = d.str(), d.str()
+	m.LicenseRaw, m.PeerMetaRaw = d.str(), d.str()
 	if d.err != nil {
 		return nil
 	}

@@ -137,6 +137,18 @@ func manifestMeta(p *lockfile.Package, pk *pkg) {
 			p.Workspaces = v
 		}
 	}
+	for k, raw := range map[string]string{"license": m.LicenseRaw, "peerDependenciesMeta": m.PeerMetaRaw} {
+		if raw == "" {
+			continue
+		}
+		var v any
+		if sonic.ConfigStd.UnmarshalFromString(raw, &v) == nil {
+			setExtra(p, k, v)
+			if k == "peerDependenciesMeta" {
+				p.PeerDependenciesMeta = nil
+			}
+		}
+	}
 	if m.EnginesRaw != "" {
 		var v any
 		if sonic.ConfigStd.UnmarshalFromString(m.EnginesRaw, &v) == nil {

@@ -151,6 +151,10 @@ type Manifest struct {
 	// an object of strings (old packages have arrays); "" otherwise. The
 	// lockfile copies it verbatim.
 	EnginesRaw string
+	// LicenseRaw is the license as JSON text when it is an array or an
+	// object without a type; PeerMetaRaw is peerDependenciesMeta as JSON text
+	// when an entry is not exactly {"optional": true}. "" otherwise.
+	LicenseRaw, PeerMetaRaw string
 	// Err is set when a lazily decoded manifest could not be decoded (a
 	// cache bug: cache entries are checksummed); the other fields are then
 	// empty.
@@ -206,7 +210,7 @@ type rawVersion struct {
 	Dependencies         map[string]string                 `json:"dependencies"`
 	OptionalDependencies map[string]string                 `json:"optionalDependencies"`
 	PeerDependencies     map[string]string                 `json:"peerDependencies"`
-	PeerDependenciesMeta map[string]rawPeerMeta            `json:"peerDependenciesMeta"`
+	PeerDependenciesMeta sonic.NoCopyRawMessage            `json:"peerDependenciesMeta"`
 	AcceptDependencies   map[string]string                 `json:"acceptDependencies"`
 	BundleDependencies   any                               `json:"bundleDependencies"`
 	BundledDependencies  any                               `json:"bundledDependencies"`
@@ -419,9 +423,9 @@ func decodeVersion(raw string, in *interner) (*Manifest, string) {
 		HasShrinkwrap: truthy(r.HasShrinkwrap),
 	}
 	if len(r.PeerDependenciesMeta) > 0 {
-		v.PeerDependenciesMeta = make(map[string]PeerMeta, len(r.PeerDependenciesMeta))
-		for k, m := range r.PeerDependenciesMeta {
-			v.PeerDependenciesMeta[in.s(k)] = PeerMeta{Optional: truthy(m.Optional)}
+		var pm any
+		if err := sonic.UnmarshalString(string(r.PeerDependenciesMeta), &pm); err == nil {
+			v.PeerDependenciesMeta, v.PeerMetaRaw = peerMeta(pm, in)
 		}
 	}
 	v.BundleDependencies = bundle(r.BundleDependencies, r.BundledDependencies, v.Dependencies, in)
@@ -431,6 +435,7 @@ func decodeVersion(raw string, in *interner) (*Manifest, string) {
 		v.Funding = in.s(f)
 	}
 	v.Workspaces, v.EnginesRaw = rawExtras(r.Workspaces, r.Engines, in)
+	v.LicenseRaw = licenseRaw(r.License, in)
 	return v, deprecated(r.Deprecated, in)
 }
 
@@ -461,13 +466,7 @@ func decodeVersionLenient(raw string, in *interner) (*Manifest, string) {
 		str := func(k string) string { s, _ := d[k].(string); return in.s(s) }
 		v.Dist = Dist{Tarball: str("tarball"), Integrity: str("integrity"), Shasum: str("shasum")}
 	}
-	if pm, ok := m["peerDependenciesMeta"].(map[string]any); ok && len(pm) > 0 {
-		v.PeerDependenciesMeta = make(map[string]PeerMeta, len(pm))
-		for k, x := range pm {
-			o, _ := x.(map[string]any)
-			v.PeerDependenciesMeta[in.s(k)] = PeerMeta{Optional: truthy(o["optional"])}
-		}
-	}
+	v.PeerDependenciesMeta, v.PeerMetaRaw = peerMeta(m["peerDependenciesMeta"], in)
 	v.BundleDependencies = bundle(m["bundleDependencies"], m["bundledDependencies"], v.Dependencies, in)
 	v.HasInstallScript = truthy(m["hasInstallScript"])
 	if s, ok := m["scripts"].(map[string]any); ok {
@@ -479,7 +478,66 @@ func decodeVersionLenient(raw string, in *interner) (*Manifest, string) {
 		}
 	}
 	v.Workspaces, v.EnginesRaw = rawExtras(m["workspaces"], m["engines"], in)
+	v.LicenseRaw = licenseRaw(m["license"], in)
 	return v, deprecated(m["deprecated"], in)
+}
+
+// peerMeta reads peerDependenciesMeta; raw is its JSON text when an
+// entry is anything but {"optional": true} or {} (the lockfile copies the
+// object verbatim, so {"optional": false} must survive).
+func peerMeta(v any, in *interner) (map[string]PeerMeta, string) {
+	pm, ok := v.(map[string]any)
+	if !ok || len(pm) == 0 {
+		return nil, ""
+	}
+	out := make(map[string]PeerMeta, len(pm))
+	exact := true
+	for k, x := range pm {
+		o, _ := x.(map[string]any)
+		out[in.s(k)] = PeerMeta{Optional: truthy(o["optional"])}
+		if o == nil || len(o) > 1 || len(o) == 1 && o["optional"] != true {
+			exact = false
+		}
+	}
+	if exact {
+		return out, ""
+	}
+	b, err := sonic.ConfigStd.Marshal(pm)
+	if err != nil {
+		return out, ""
+	}
+	return out, in.s(string(b))
+}
+
+// licenseRaw is the license as JSON text when the lockfile would copy
+// something License cannot hold: an array, or an object without a string
+// type (arborist keeps truthy non-empty values as they are).
+func licenseRaw(v any, in *interner) string {
+	switch x := v.(type) {
+	case []any:
+		if len(x) == 0 {
+			return ""
+		}
+	case map[string]any:
+		if _, ok := x["type"].(string); ok || len(x) == 0 {
+			return ""
+		}
+	case bool:
+		if !x {
+			return ""
+		}
+	case float64:
+		if x == 0 {
+			return ""
+		}
+	default:
+		return ""
+	}
+	b, err := sonic.ConfigStd.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return in.s(string(b))
 }
 
 // rawExtras keeps, as JSON text, the fields the lockfile copies verbatim
