@@ -122,6 +122,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 		Concurrency: o.Concurrency, Fetcher: fetcher, NodeVersion: nodeVersion,
 		SkipPeers: legacy, Overrides: overrides,
 	})
+	preErr := err
 	docs := map[string]*packument.Packument{}
 	if pre != nil {
 		docs = pre.Packuments
@@ -132,6 +133,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 		docs = map[string]*packument.Packument{}
 	}
 	var mu sync.Mutex
+	misses := 0
 	fetch := func(ctx context.Context, name string) (*packument.Packument, error) {
 		mu.Lock()
 		d := docs[name]
@@ -139,6 +141,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 		if d != nil {
 			return d, nil
 		}
+		misses++
 		d, err := fetcher.Packument(ctx, name)
 		if err != nil {
 			return nil, err
@@ -154,6 +157,9 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 		Platform: plat,
 		Warn:     func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
 	})
+	if getenv("LOCKSTEP_DEBUG") != "" {
+		fmt.Fprintf(stderr, "resolve: preloaded %d packuments, %d fetched during placement, preload error: %v\n", len(pre.Packuments), misses, preErr)
+	}
 	if err != nil {
 		if errors.Is(err, arborist.ErrResolve) {
 			return nil, &InputError{fmt.Errorf("failed to resolve the dependencies of %q: %w", filepath.Join(o.Dir, "package.json"), err)}

@@ -1,6 +1,8 @@
 package arborist
 
 import (
+	"bytes"
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -8,10 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lockstep-dev/lockstep/install/lockfile"
 	"github.com/lockstep-dev/lockstep/install/packument"
 	"github.com/lockstep-dev/lockstep/install/platform"
 	"github.com/lockstep-dev/lockstep/install/semver"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 )
 
 // Fetcher returns a package's packument.
@@ -53,8 +56,12 @@ type builder struct {
 	manifests   map[string]*pkg
 	pickErrs    map[string]error
 
-	queue        []*Node
-	queueSorted  bool
+	queue        depsQueue
+	inQueue      map[*Node]bool
+	qseq         int
+	coll         *collate.Collator
+	collBuf      collate.Buffer
+	keys         map[string][]byte
 	depsSeen     map[*Node]bool
 	loadFailures []*Node
 	virtualRoots map[*Node]*Node
@@ -87,7 +94,8 @@ func Build(ctx context.Context, o Options) (*Tree, error) {
 		specCache: map[string]parsedSpec{}, satCache: map[satKey]bool{}, verCache: map[string]*semver.Version{},
 		packuments: map[string]*packument.Packument{}, packErrs: map[string]error{},
 		manifests: map[string]*pkg{}, pickErrs: map[string]error{},
-		depsSeen: map[*Node]bool{}, virtualRoots: map[*Node]*Node{}, peerSource: map[*Node]*Node{},
+		depsSeen: map[*Node]bool{}, inQueue: map[*Node]bool{}, coll: collate.New(language.English), keys: map[string][]byte{},
+		virtualRoots: map[*Node]*Node{}, peerSource: map[*Node]*Node{},
 	}
 	if err := b.initRoot(); err != nil {
 		return nil, err
@@ -112,40 +120,74 @@ func (b *builder) warnf(format string, args ...any) {
 	}
 }
 
-// push is DepsQueue.push.
+// push is DepsQueue.push: a node is queued once.
 func (b *builder) push(n *Node) {
-	for _, x := range b.queue {
-		if x == n {
-			return
-		}
+	if b.inQueue[n] {
+		return
 	}
-	b.queue = append(b.queue, n)
-	b.queueSorted = false
+	b.inQueue[n] = true
+	b.qseq++
+	heap.Push(&b.queue, queued{n: n, depth: n.depth(), key: b.collKey(n.location()), loc: n.location(), seq: b.qseq})
 }
 
-// pop is DepsQueue.pop: shallowest first, then by path.
+// pop is DepsQueue.pop: shallowest first, then by path (ICU order), then
+// first queued (JavaScript's sort is stable).
 func (b *builder) pop() *Node {
-	if !b.queueSorted {
-		type key struct {
-			d   int
-			loc string
-		}
-		keys := make(map[*Node]key, len(b.queue))
-		for _, n := range b.queue {
-			keys[n] = key{n.depth(), n.location()}
-		}
-		sort.SliceStable(b.queue, func(i, j int) bool {
-			a, c := keys[b.queue[i]], keys[b.queue[j]]
-			if a.d != c.d {
-				return a.d < c.d
-			}
-			return lockfile.LocaleCompare(a.loc, c.loc) < 0
-		})
-		b.queueSorted = true
+	q := heap.Pop(&b.queue).(queued)
+	delete(b.inQueue, q.n)
+	return q.n
+}
+
+type queued struct {
+	n     *Node
+	depth int
+	key   []byte
+	loc   string
+	seq   int
+}
+
+type depsQueue []queued
+
+func (q depsQueue) Len() int { return len(q) }
+func (q depsQueue) Less(i, j int) bool {
+	a, c := &q[i], &q[j]
+	if a.depth != c.depth {
+		return a.depth < c.depth
 	}
-	n := b.queue[0]
-	b.queue = b.queue[1:]
-	return n
+	if r := bytes.Compare(a.key, c.key); r != 0 {
+		return r < 0
+	}
+	if a.loc != c.loc {
+		return a.loc < c.loc
+	}
+	return a.seq < c.seq
+}
+func (q depsQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *depsQueue) Push(x any)   { *q = append(*q, x.(queued)) }
+func (q *depsQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
+// collKey is the ICU "en" sort key of s, cached.
+func (b *builder) collKey(s string) []byte {
+	if k, ok := b.keys[s]; ok {
+		return k
+	}
+	k := append([]byte(nil), b.coll.KeyFromString(&b.collBuf, s)...)
+	b.collBuf.Reset()
+	b.keys[s] = k
+	return k
+}
+
+// localeCompare is lockfile.LocaleCompare with cached keys.
+func (b *builder) localeCompare(x, y string) int {
+	if r := bytes.Compare(b.collKey(x), b.collKey(y)); r != 0 {
+		return r
+	}
+	return strings.Compare(x, y)
 }
 
 type task struct {
@@ -217,7 +259,7 @@ func (b *builder) buildDepStep(node *Node) error {
 		}
 		tasks = append(tasks, task{edge, dep})
 	}
-	sort.SliceStable(tasks, func(i, j int) bool { return lockfile.LocaleCompare(tasks[i].edge.name, tasks[j].edge.name) < 0 })
+	sort.SliceStable(tasks, func(i, j int) bool { return b.localeCompare(tasks[i].edge.name, tasks[j].edge.name) < 0 })
 	for _, t := range tasks {
 		if t.edge.from == nil {
 			continue
@@ -378,7 +420,7 @@ func (b *builder) loadPeerSet(node *Node, required *nodeSet) (*Node, error) {
 			peerEdges = append(peerEdges, e)
 		}
 	}
-	sort.SliceStable(peerEdges, func(i, j int) bool { return lockfile.LocaleCompare(peerEdges[i].name, peerEdges[j].name) < 0 })
+	sort.SliceStable(peerEdges, func(i, j int) bool { return b.localeCompare(peerEdges[i].name, peerEdges[j].name) < 0 })
 	for _, edge := range peerEdges {
 		if node.parent == nil {
 			break
@@ -698,34 +740,41 @@ func (b *builder) checkPlatform() error {
 	return nil
 }
 
-// explainConflict describes a peer conflict like npm's ERESOLVE report.
+// explainConflict describes a peer conflict like npm's ERESOLVE report:
+// what is there, who wants it, and who cannot live with it.
 func (b *builder) explainConflict(e *Edge, dep *Node) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s wants %s@%q", e.from.describe(), e.name, e.spec())
-	if cur := e.from.resolve(e.name); cur != nil {
-		fmt.Fprintf(&sb, "; found %s@%s", e.name, cur.version())
+	cur := e.from.resolve(e.name)
+	if cur != nil {
+		fmt.Fprintf(&sb, "found %s@%s", e.name, cur.version())
 		var who []string
 		for _, in := range sortedEdgesIn(cur) {
-			who = append(who, fmt.Sprintf("%s wants %q", in.from.describe(), in.spec()))
+			if in != e {
+				who = append(who, fmt.Sprintf("%s@%q from %s", in.name, in.spec(), in.from.describe()))
+			}
 		}
 		if len(who) > 0 {
 			fmt.Fprintf(&sb, " (%s)", strings.Join(who, ", "))
 		}
+		sb.WriteString(", but ")
 	}
-	if dep != nil && dep.version() != "" {
-		fmt.Fprintf(&sb, "; could not place %s@%s", dep.name, dep.version())
+	kind := ""
+	if e.peer() {
+		kind = "peer "
+	}
+	fmt.Fprintf(&sb, "%s needs %s%s@%q", e.from.describe(), kind, e.name, e.spec())
+	if dep != nil && dep.version() != "" && (cur == nil || dep.version() != cur.version()) {
+		fmt.Fprintf(&sb, " (could not place %s@%s)", dep.name, dep.version())
 	}
 	return sb.String()
 }
 
+const eresolveFix = "fix the conflicting versions in package.json, or retry with --legacy-peer-deps or --force to accept a possibly broken tree"
+
 func (b *builder) eresolve(e *Edge, dep *Node, pd *placeDep) error {
-	return fmt.Errorf("%w (ERESOLVE): %s; fix the conflicting versions in package.json, or retry with --legacy-peer-deps or --force to accept a possibly broken tree", ErrResolve, b.explainConflict(e, dep))
+	return fmt.Errorf("%w (ERESOLVE): %s; %s", ErrResolve, b.explainConflict(e, dep), eresolveFix)
 }
 
 func (b *builder) eresolveLoad(e, parentEdge *Edge) error {
-	msg := b.explainConflict(e, nil)
-	if parentEdge != nil && parentEdge.from != nil {
-		msg += fmt.Sprintf("; conflicting with %s wanting %s@%q", parentEdge.from.describe(), parentEdge.name, parentEdge.spec())
-	}
-	return fmt.Errorf("%w (ERESOLVE): %s; fix the conflicting versions in package.json, or retry with --legacy-peer-deps or --force to accept a possibly broken tree", ErrResolve, msg)
+	return fmt.Errorf("%w (ERESOLVE): %s; %s", ErrResolve, b.explainConflict(e, nil), eresolveFix)
 }

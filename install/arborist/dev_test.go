@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
+	"github.com/lockstep-dev/lockstep/cache/manifest"
 	"github.com/lockstep-dev/lockstep/install/arborist"
 	"github.com/lockstep-dev/lockstep/install/npmrc"
 	"github.com/lockstep-dev/lockstep/install/packument"
@@ -28,7 +30,13 @@ func TestDevResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nf := &preload.NetFetcher{Client: c}
+	var nf preload.Fetcher = &preload.NetFetcher{Client: c}
+	if cd := os.Getenv("LOCKSTEP_DEV_CACHE"); cd != "" {
+		if nf, err = preload.NewCachedFetcher(preload.ManifestDir(cd), cfg, c, manifest.PreferOffline, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
 	tree, err := arborist.Build(context.Background(), arborist.Options{
 		Dir: dir, NodeVersion: "20.20.2", LegacyPeerDeps: cfg.LegacyPeerDeps(), Platform: platform.Current(),
 		Fetch: func(ctx context.Context, name string) (*packument.Packument, error) { return nf.Packument(ctx, name) },
@@ -37,6 +45,7 @@ func TestDevResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("built in %s", time.Since(start))
 	lf := tree.Lockfile(arborist.LockOptions{})
 	if err := os.WriteFile(dir+"/lockstep-lock.json", lf.Marshal(), 0o644); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package arborist
 
 import (
 	"sort"
-
-	"github.com/lockstep-dev/lockstep/install/lockfile"
 )
 
 // placeDep is arborist's PlaceDep: place dep (for edge) in the tree, with
@@ -216,7 +214,7 @@ func sortedChildren(n *Node) []*Node {
 	for _, c := range n.children {
 		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool { return lockfile.LocaleCompare(out[i].location(), out[j].location()) < 0 })
+	sort.Slice(out, func(i, j int) bool { return n.b.localeCompare(out[i].location(), out[j].location()) < 0 })
 	return out
 }
 
@@ -233,7 +231,7 @@ func (pd *placeDep) pruneDedupable(node *Node, descend bool) {
 			pd.pruneDedupable(c, true)
 		}
 		fs := append([]*Node(nil), node.fsKids...)
-		sort.Slice(fs, func(i, j int) bool { return lockfile.LocaleCompare(fs[i].location(), fs[j].location()) < 0 })
+		sort.Slice(fs, func(i, j int) bool { return pd.b.localeCompare(fs[i].location(), fs[j].location()) < 0 })
 		for _, top := range fs {
 			for _, c := range sortedChildren(top) {
 				pd.pruneDedupable(c, true)

@@ -1,0 +1,135 @@
+package install_test
+
+// The resolve oracle: for each project, `npm install --package-lock-only`
+// and lockstep's Resolve run against the same registry, and the two
+// package-lock.json files must be equal byte for byte. Where npm refuses
+// (ERESOLVE), lockstep must refuse too, with an input error, writing
+// nothing. The cases are small on purpose (each npm run takes seconds);
+// the big fixtures run with LOCKSTEP_ORACLE_SLOW=1.
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lockstep-dev/lockstep/install"
+)
+
+type resolveCase struct {
+	name string
+	src  string
+	slow bool
+}
+
+func resolveCases() []resolveCase {
+	cases := []resolveCase{
+		{name: "fixture-small", src: "../../shared/fixtures/small"},
+		{name: "fixture-medium", src: "../../shared/fixtures/medium", slow: true},
+		{name: "fixture-large", src: "../../shared/fixtures/large", slow: true},
+		{name: "example", src: "../examples/basic"},
+	}
+	entries, _ := os.ReadDir("testdata/resolve")
+	for _, e := range entries {
+		if e.IsDir() {
+			cases = append(cases, resolveCase{name: e.Name(), src: filepath.Join("testdata/resolve", e.Name())})
+		}
+	}
+	return cases
+}
+
+func TestOracleResolve(t *testing.T) {
+	if testing.Short() {
+		t.Skip("uses the real npm and registry")
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		t.Skip("npm not found")
+	}
+	npmCache := t.TempDir()
+	lsCache := t.TempDir()
+	for _, tc := range resolveCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.slow && os.Getenv("LOCKSTEP_ORACLE_SLOW") != "1" {
+				t.Skip("set LOCKSTEP_ORACLE_SLOW=1 to run")
+			}
+			if _, err := os.Stat(filepath.Join(tc.src, "package.json")); err != nil {
+				t.Skipf("no project at %s", tc.src)
+			}
+			t.Parallel()
+			npmDir := copyProject(t, tc.src)
+			lsDir := copyProject(t, tc.src)
+			for _, d := range []string{npmDir, lsDir} {
+				os.Remove(filepath.Join(d, "package-lock.json"))
+			}
+			cmd := exec.Command(npm, "install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund",
+				"--omit-lockfile-registry-resolved=false", "--cache", npmCache)
+			cmd.Dir = npmDir
+			npmOut, npmErr := cmd.CombinedOutput()
+
+			res, err := install.Resolve(context.Background(), install.ResolveOptions{
+				Dir: lsDir, CacheDir: lsCache, Write: true,
+				Flags: map[string]string{"omit-lockfile-registry-resolved": "false"},
+			})
+			if npmErr != nil {
+				if !strings.Contains(string(npmOut), "ERESOLVE") {
+					t.Fatalf("npm failed: %v\n%s", npmErr, npmOut)
+				}
+				if err == nil || !install.IsInputError(err) || !strings.Contains(err.Error(), "ERESOLVE") {
+					t.Fatalf("npm refused with ERESOLVE; lockstep: res=%v err=%v", res, err)
+				}
+				if _, serr := os.Stat(filepath.Join(lsDir, "package-lock.json")); serr == nil {
+					t.Fatal("lockstep wrote a lockfile for a tree it could not resolve")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("lockstep resolve: %v", err)
+			}
+			want, err := os.ReadFile(filepath.Join(npmDir, "package-lock.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(filepath.Join(lsDir, "package-lock.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("package-lock.json differs from npm's:\n%s", firstDiff(string(want), string(got)))
+			}
+		})
+	}
+}
+
+// firstDiff shows the first differing lines of two texts, with context.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			lo := max(0, i-3)
+			var b strings.Builder
+			for j := lo; j < i+4; j++ {
+				if j < len(w) {
+					b.WriteString("npm      " + w[j] + "\n")
+				}
+			}
+			for j := lo; j < i+4; j++ {
+				if j < len(g) {
+					b.WriteString("lockstep " + g[j] + "\n")
+				}
+			}
+			return b.String()
+		}
+	}
+	return ""
+}
