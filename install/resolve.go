@@ -19,6 +19,7 @@ import (
 	"github.com/lockstep-dev/lockstep/install/platform"
 	"github.com/lockstep-dev/lockstep/install/preload"
 	"github.com/lockstep-dev/lockstep/install/registry"
+	"github.com/lockstep-dev/lockstep/install/semver"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
 
@@ -112,6 +113,15 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	if err != nil {
 		return nil, &InputError{err}
 	}
+	// An existing lockfile is the starting point, as for npm install: only
+	// what it lacks is resolved, so only that needs preloading.
+	var existing *lockfile.Lockfile
+	if lf, _, err := lockfile.Read(o.Dir); err == nil {
+		existing = lf
+		roots = missingRoots(roots, lf)
+	} else if !errors.Is(err, lockfile.ErrNotFound) {
+		return nil, &InputError{err}
+	}
 	overrides, err := preload.ProjectOverrides(o.Dir)
 	if err != nil {
 		return nil, &InputError{err}
@@ -154,7 +164,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	tree, err := arborist.Build(ctx, arborist.Options{
 		Dir: o.Dir, Fetch: fetch, NodeVersion: nodeVersion,
 		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
-		Platform: plat,
+		Platform: plat, Lockfile: existing,
 		Warn:     func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
 	})
 	if getenv("LOCKSTEP_DEBUG") != "" {
@@ -171,6 +181,9 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 		return nil, fmt.Errorf("failed to resolve the dependencies of %q: %w", filepath.Join(o.Dir, "package.json"), err)
 	}
 	lockVersion := cfg.Int("lockfile-version", 3)
+	if existing != nil && existing.LockfileVersion == 2 && o.Flags["lockfile-version"] == "" {
+		lockVersion = 2
+	}
 	lf := tree.Lockfile(arborist.LockOptions{
 		LockfileVersion:      lockVersion,
 		OmitRegistryResolved: cfg.OmitLockfileRegistryResolved(),
@@ -212,4 +225,29 @@ func writeAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// missingRoots keeps the root requests the lockfile does not already
+// satisfy (no entry for the name, or a version outside a semver range).
+func missingRoots(roots []preload.Request, lf *lockfile.Lockfile) []preload.Request {
+	var out []preload.Request
+	for _, r := range roots {
+		e := lf.Packages["node_modules/"+r.Name]
+		if e == nil {
+			out = append(out, r)
+			continue
+		}
+		name, spec, ok := preload.RegistrySpec(r.Name, r.Spec)
+		if !ok {
+			continue
+		}
+		if e.Name != "" && e.Name != name || e.Name == "" && name != r.Name {
+			out = append(out, r)
+			continue
+		}
+		if rng := semver.ValidRange(spec, semver.Options{Loose: true}); rng != "" && !semver.Satisfies(e.Version, spec, semver.Options{Loose: true}) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -23,6 +23,9 @@ type resolveCase struct {
 	name string
 	src  string
 	slow bool
+	// keepLock starts both tools from the case's package-lock.json (npm
+	// install semantics: keep what is valid, resolve what changed).
+	keepLock bool
 }
 
 func resolveCases() []resolveCase {
@@ -35,7 +38,9 @@ func resolveCases() []resolveCase {
 	entries, _ := os.ReadDir("testdata/resolve")
 	for _, e := range entries {
 		if e.IsDir() {
-			cases = append(cases, resolveCase{name: e.Name(), src: filepath.Join("testdata/resolve", e.Name())})
+			src := filepath.Join("testdata/resolve", e.Name())
+			_, err := os.Stat(filepath.Join(src, "package-lock.json"))
+			cases = append(cases, resolveCase{name: e.Name(), src: src, keepLock: err == nil})
 		}
 	}
 	return cases
@@ -62,8 +67,10 @@ func TestOracleResolve(t *testing.T) {
 			t.Parallel()
 			npmDir := copyProject(t, tc.src)
 			lsDir := copyProject(t, tc.src)
-			for _, d := range []string{npmDir, lsDir} {
-				os.Remove(filepath.Join(d, "package-lock.json"))
+			if !tc.keepLock {
+				for _, d := range []string{npmDir, lsDir} {
+					os.Remove(filepath.Join(d, "package-lock.json"))
+				}
 			}
 			cmd := exec.Command(npm, "install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund",
 				"--omit-lockfile-registry-resolved=false", "--cache", npmCache)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lockstep-dev/lockstep/install/lockfile"
 	"github.com/lockstep-dev/lockstep/install/packument"
 	"github.com/lockstep-dev/lockstep/install/platform"
 	"github.com/lockstep-dev/lockstep/install/semver"
@@ -38,6 +39,10 @@ type Options struct {
 	Platform platform.Platform
 	// Warn receives warnings (peer conflicts overridden, engines).
 	Warn func(string)
+	// Lockfile is the project's existing lockfile, or nil. Like npm
+	// install, what it holds is kept where package.json still accepts it,
+	// and only missing or invalid dependencies are resolved.
+	Lockfile *lockfile.Lockfile
 }
 
 type builder struct {
@@ -100,11 +105,29 @@ func Build(ctx context.Context, o Options) (*Tree, error) {
 	if err := b.initRoot(); err != nil {
 		return nil, err
 	}
+	if o.Lockfile != nil {
+		if err := b.loadVirtual(o.Lockfile); err != nil {
+			return nil, err
+		}
+	}
 	b.push(b.root)
 	if err := b.buildDeps(); err != nil {
 		return nil, err
 	}
+	if o.Lockfile != nil {
+		// resetDepFlags, then calcDepFlags, then prune what nothing needs.
+		for _, n := range b.inventory() {
+			n.dev, n.optional, n.devOptional, n.peer, n.extraneous = true, true, true, true, true
+		}
+	}
 	b.fixDepFlags()
+	if o.Lockfile != nil {
+		for _, n := range b.inventory() {
+			if n.extraneous && n != b.root && !n.removed {
+				b.remove(n)
+			}
+		}
+	}
 	if err := b.pruneFailedOptional(); err != nil {
 		return nil, err
 	}

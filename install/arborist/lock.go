@@ -59,6 +59,15 @@ func (b *builder) metaFromNode(n *Node, o LockOptions) *lockfile.Package {
 		rel := n.realpath
 		return &lockfile.Package{Resolved: rel, Link: true}
 	}
+	if n.pkg.lock != nil {
+		p := n.pkg.lock.Clone()
+		p.Dev, p.Optional, p.DevOptional, p.Peer, p.Extraneous = false, false, false, false, false
+		if p.Resolved != "" && n.isRegistryDependency() && o.OmitRegistryResolved {
+			p.Resolved = ""
+		}
+		b.setFlags(n, p)
+		return p
+	}
 	p := &lockfile.Package{}
 	if n.pkg.folder != nil {
 		folderMeta(p, n.pkg.folder)
@@ -81,7 +90,7 @@ func (b *builder) metaFromNode(n *Node, o LockOptions) *lockfile.Package {
 	if n.pkg.hasInstallScript {
 		p.HasInstallScript = true
 	}
-	if n.pkg.registry && n.pkg.resolved != "" && !o.OmitRegistryResolved {
+	if n.pkg.resolved != "" && !(o.OmitRegistryResolved && n.isRegistryDependency()) {
 		r := n.pkg.resolved
 		if o.ResolvedURL != nil {
 			r = o.ResolvedURL(r)
@@ -91,6 +100,11 @@ func (b *builder) metaFromNode(n *Node, o LockOptions) *lockfile.Package {
 	if n.pkg.integrity != "" {
 		p.Integrity = n.pkg.integrity
 	}
+	b.setFlags(n, p)
+	return p
+}
+
+func (b *builder) setFlags(n *Node, p *lockfile.Package) {
 	if n.extraneous {
 		p.Extraneous = true
 	} else {
@@ -102,7 +116,6 @@ func (b *builder) metaFromNode(n *Node, o LockOptions) *lockfile.Package {
 	if n == b.root {
 		p.Peer, p.Dev, p.Optional, p.DevOptional, p.Extraneous = false, false, false, false, false
 	}
-	return p
 }
 
 // manifestMeta fills the pkgMetaKeys of a registry manifest.

@@ -3,6 +3,7 @@ package arborist
 import (
 	"strings"
 
+	"github.com/lockstep-dev/lockstep/install/lockfile"
 	"github.com/lockstep-dev/lockstep/install/packument"
 )
 
@@ -46,6 +47,8 @@ type pkg struct {
 	// link target); manifest the registry manifest.
 	folder   *rootPackage
 	manifest *packument.Manifest
+	// lock is the lockfile entry of a package loaded from a lockfile.
+	lock *lockfile.Package
 }
 
 // Node is one package in a tree: arborist's Node (or Link when isLink).
@@ -74,6 +77,8 @@ type Node struct {
 	loadErr error
 	seq     int
 	removed bool
+	// fromLock marks a node loaded from an existing lockfile.
+	fromLock bool
 }
 
 // Edge is a dependency from one node to a name.
@@ -400,4 +405,20 @@ func splitNameSpec(s string) (string, string) {
 		return s, ""
 	}
 	return s[:at], s[at+1:]
+}
+
+// isRegistryDependency is Node.isRegistryDependency: every edge in asks
+// for a registry spec.
+func (n *Node) isRegistryDependency() bool {
+	if len(n.edgesIn) == 0 {
+		return false
+	}
+	for e := range n.edgesIn {
+		switch n.b.parseSpec(e.spec(), e.from.dir()).kind {
+		case specRange, specVersion, specTag, specAlias:
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,106 @@
+package arborist
+
+import (
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/lockstep-dev/lockstep/install/lockfile"
+)
+
+// loadVirtual is arborist's loadVirtual: the tree an existing lockfile
+// describes, under the root read from package.json. Registry packages keep
+// their lockfile metadata; folders (workspaces, file: links) are read from
+// disk.
+func (b *builder) loadVirtual(lf *lockfile.Lockfile) error {
+	keys := make([]string, 0, len(lf.Packages))
+	for k := range lf.Packages {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	// Parents before children: fewer path segments first.
+	sort.Slice(keys, func(i, j int) bool {
+		di, dj := strings.Count(keys[i], "/"), strings.Count(keys[j], "/")
+		if di != dj {
+			return di < dj
+		}
+		return keys[i] < keys[j]
+	})
+	byLoc := map[string]*Node{"": b.root}
+	var folders []string
+	for _, k := range keys {
+		if !lockfile.InNodeModules(k) {
+			folders = append(folders, k)
+		}
+	}
+	// Folder entries first (workspaces, link targets), so links find them.
+	for _, k := range folders {
+		if strings.HasPrefix(k, "../") || b.linkTargets[k] != nil {
+			continue
+		}
+		if _, err := b.linkForDir(path.Base(k), k); err != nil {
+			continue
+		}
+		byLoc[k] = b.linkTargets[k]
+	}
+	for _, k := range keys {
+		if !lockfile.InNodeModules(k) {
+			continue
+		}
+		e := lf.Packages[k]
+		parentLoc := lockfile.ParentPath(k)
+		parent := byLoc[parentLoc]
+		if parent == nil {
+			continue // an orphan entry: npm drops it too
+		}
+		name := lockfile.PackageName(k)
+		var n *Node
+		if e.Link {
+			target := filepath.ToSlash(path.Clean(e.Resolved))
+			t := b.linkTargets[target]
+			if t == nil {
+				l, err := b.linkForDir(name, target)
+				if err != nil {
+					continue
+				}
+				n = l
+			} else {
+				n = b.newLinkTo(name, t)
+			}
+		} else {
+			p := pkgFromLock(name, e)
+			n = b.newNode(name, p)
+			b.loadEdges(n, false)
+		}
+		n.fromLock = true
+		b.setParent(n, parent)
+		byLoc[k] = n
+	}
+	return nil
+}
+
+// pkgFromLock makes the pkg of a lockfile entry.
+func pkgFromLock(name string, e *lockfile.Package) *pkg {
+	p := &pkg{name: name, version: e.Version, resolved: e.Resolved, integrity: e.Integrity, lock: e,
+		os: e.OS, cpu: e.CPU, libc: e.Libc, hasInstallScript: e.HasInstallScript, deprecated: e.Deprecated}
+	if e.Name != "" {
+		p.name = e.Name
+	}
+	p.prod = sortedDeps(e.Dependencies, e.OptionalDependencies)
+	p.optional = sortedDeps(e.OptionalDependencies, nil)
+	for _, d := range sortedDeps(e.PeerDependencies, nil) {
+		if e.PeerDependenciesMeta[d.name].Optional {
+			p.peerOptional = append(p.peerOptional, d)
+		} else {
+			p.peer = append(p.peer, d)
+		}
+	}
+	p.accept = e.AcceptDependencies
+	p.bundle = e.BundleDependencies
+	if e.Engines != nil {
+		p.engineNode, p.engineNPM = e.Engines["node"], e.Engines["npm"]
+	}
+	return p
+}
