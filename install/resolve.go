@@ -165,7 +165,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 		Dir: o.Dir, Fetch: fetch, NodeVersion: nodeVersion,
 		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
 		Platform: plat, Lockfile: existing,
-		Warn:     func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
+		Warn: func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
 	})
 	if getenv("LOCKSTEP_DEBUG") != "" {
 		fmt.Fprintf(stderr, "resolve: preloaded %d packuments, %d fetched during placement, preload error: %v\n", len(pre.Packuments), misses, preErr)
