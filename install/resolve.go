@@ -119,6 +119,8 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	if lf, _, err := lockfile.Read(o.Dir); err == nil {
 		existing = lf
 		roots = missingRoots(roots, lf)
+	} else if errors.Is(err, lockfile.ErrVersion1) {
+		fmt.Fprintf(stderr, "lockstep: warning: ignoring the old lockfile (%v); resolving from package.json\n", err)
 	} else if !errors.Is(err, lockfile.ErrNotFound) {
 		return nil, &InputError{err}
 	}

@@ -512,9 +512,9 @@ func (b *builder) nodeFromSpec(name, spec string, from, parent *Node, edge *Edge
 		return l, nil
 	case specRange, specVersion, specTag, specAlias:
 	case specGit:
-		return b.failureNode(name, parent, fmt.Errorf("failed to resolve %q: git dependencies (%q) are not supported by lockstep resolve yet; resolve them with npm, then `lockstep ci` installs them", name, spec)), nil
+		return b.failureNode(name, parent, fmt.Errorf("%w: %q is a git dependency (%q), which lockstep resolve does not support yet; write the lockfile with npm, then `lockstep ci` installs it", ErrResolve, name, spec)), nil
 	case specRemote, specFile:
-		return b.failureNode(name, parent, fmt.Errorf("failed to resolve %q: tarball dependencies (%q) are not supported by lockstep resolve yet", name, spec)), nil
+		return b.failureNode(name, parent, fmt.Errorf("%w: %q is a tarball dependency (%q), which lockstep resolve does not support yet; write the lockfile with npm, then `lockstep ci` installs it", ErrResolve, name, spec)), nil
 	default:
 		return b.failureNode(name, parent, fmt.Errorf("%w: invalid spec %q for %q required by %s", ErrResolve, spec, name, from.describe())), nil
 	}

@@ -26,6 +26,10 @@ const (
 // npm-shrinkwrap.json nor package-lock.json.
 var ErrNotFound = errors.New("no npm-shrinkwrap.json or package-lock.json found")
 
+// ErrVersion1 marks a lockfile of version 1 (npm 6 and older), which
+// lockstep does not read.
+var ErrVersion1 = errors.New("lockfileVersion 1 (npm 6 and older) is not supported")
+
 // Lockfile is a package-lock.json (or npm-shrinkwrap.json, or the hidden
 // lockfile node_modules/.package-lock.json).
 type Lockfile struct {
@@ -236,7 +240,7 @@ func (l *Lockfile) fromDoc(doc map[string]any, path string) error {
 	_, hasPkgs := doc["packages"]
 	switch {
 	case !hasLV && !hasPkgs, isNum && ver == 1:
-		return fmt.Errorf("failed to read lockfile %q: lockfileVersion 1 (npm 6 and older) is not supported; upgrade it with `npm install` using npm 7 or newer, or run `lockstep install` to write a new lockfile", path)
+		return fmt.Errorf("failed to read lockfile %q: %w; upgrade it with `npm install` using npm 7 or newer, or run `lockstep install` to write a new lockfile", path, ErrVersion1)
 	case !isNum || ver < 2:
 		return fmt.Errorf("failed to read lockfile %q: invalid lockfileVersion %s", path, rawString(lv))
 	case ver > 3:

@@ -41,6 +41,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"ci", "install exactly what package-lock.json pins, like npm ci", runCI},
+		{"install", "resolve what package-lock.json lacks, then install like ci", runInstall},
 		{"resolve", "write package-lock.json from package.json, like npm install --package-lock-only", runResolve},
 		{"warm", "fill the manifest cache with the project's dependency closure", runWarm},
 		{"diff", "summarize a lockfile change for reviewers (markdown or JSON)", runDiff},

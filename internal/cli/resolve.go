@@ -122,3 +122,72 @@ func runResolve(ctx context.Context, args []string, stdio Stdio, getenv func(str
 	}
 	return ExitOK
 }
+
+func runInstall(ctx context.Context, args []string, stdio Stdio, getenv func(string) string) int {
+	fs := newFlagSet("install", "lockstep install [--dir D] [--omit dev,optional,peer] [--ignore-scripts] [--legacy-peer-deps] [--force] [--node-version V] [--cache-dir D] [--registry URL]", stdio)
+	rf := addResolveFlags(fs)
+	var omit, include listFlag
+	fs.Var(&omit, "omit", "dependency `types` to leave out of node_modules: dev, optional, peer")
+	fs.Var(&include, "include", "dependency `types` to keep even if omitted by config or NODE_ENV=production")
+	ignoreScripts := fs.Bool("ignore-scripts", false, "do not run lifecycle scripts")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	for _, v := range append(append([]string{}, omit...), include...) {
+		if v != "dev" && v != "optional" && v != "peer" {
+			fmt.Fprintf(stdio.Err, "lockstep install: invalid value %q for --omit/--include: expected one of \"dev\", \"optional\", \"peer\"\n", v)
+			return ExitUsage
+		}
+	}
+	o, code, okk := rf.options(fs, "install", stdio, getenv)
+	if !okk {
+		return code
+	}
+	rec := timing.New(nil)
+	o.Timing = rec
+	res, err := install.Resolve(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "lockstep install: %v\n", err)
+		if install.IsInputError(err) {
+			return ExitUsage
+		}
+		return ExitFailure
+	}
+	if res.Changed {
+		fmt.Fprintf(stdio.Out, "wrote %s (%d packages)\n", res.Path, res.Packages)
+	}
+	flags := map[string]string{}
+	for k, v := range o.Flags {
+		flags[k] = v
+	}
+	if len(omit) > 0 {
+		flags["omit"] = strings.Join(omit, ",")
+	}
+	if len(include) > 0 {
+		flags["include"] = strings.Join(include, ",")
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["ignore-scripts"] {
+		flags["ignore-scripts"] = strconv.FormatBool(*ignoreScripts)
+	}
+	ciRes, err := install.CI(ctx, install.Options{
+		Dir: o.Dir, CacheDir: o.CacheDir, Concurrency: min(o.Concurrency, 64), Flags: flags,
+		Getenv: getenv, Stdout: stdio.Out, Stderr: stdio.Err, Timing: rec,
+	})
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "lockstep install: %v\n", err)
+		if install.IsInputError(err) {
+			return ExitUsage
+		}
+		return ExitFailure
+	}
+	if *rf.report != "" {
+		rep := rec.Report("install", Version, ciRes.Packages)
+		if err := writeFileAtomic(*rf.report, rep.JSON()); err != nil {
+			fmt.Fprintf(stdio.Err, "lockstep install: failed to write report %q: %v\n", *rf.report, err)
+			return ExitFailure
+		}
+	}
+	return ExitOK
+}

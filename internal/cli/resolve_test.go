@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lockstep-dev/lockstep/internal/testserver"
+)
+
+func resolveRegistry(t *testing.T) *testserver.Registry {
+	return testserver.NewRegistry(t,
+		testserver.Package{Name: "a", Version: "1.0.0", Dependencies: map[string]string{"b": "^1.0.0"}, Files: map[string]string{"index.js": "a"}},
+		testserver.Package{Name: "a", Version: "1.1.0", Dependencies: map[string]string{"b": "^2.0.0"}, Files: map[string]string{"index.js": "a"}},
+		testserver.Package{Name: "b", Version: "1.0.0", Files: map[string]string{"index.js": "b1"}},
+		testserver.Package{Name: "b", Version: "2.0.0", Files: map[string]string{"index.js": "b2"}, Bin: map[string]string{"bee": "index.js"}},
+		testserver.Package{Name: "p", Version: "1.0.0", PeerDependencies: map[string]string{"b": "^1.0.0"}, Files: map[string]string{"index.js": "p"}},
+	)
+}
+
+// TestResolveAndInstall resolves a project on the fake registry, checks the
+// tree npm's rules give (a@1.1.0 wants b@2, root wants b@1: b@2 nests), then
+// installs it.
+func TestResolveAndInstall(t *testing.T) {
+	reg := resolveRegistry(t)
+	dir := t.TempDir()
+	pj := `{"name":"proj","version":"1.0.0","dependencies":{"a":"^1.0.0","b":"^1.0.0"}}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(pj), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HOME": t.TempDir()}
+	getenv := func(k string) string { return env[k] }
+	cache := t.TempDir()
+	var out, errb bytes.Buffer
+	code := Main([]string{"install", "--dir", dir, "--cache-dir", cache, "--registry", reg.URL(), "--ignore-scripts", "--node-version", "20.0.0"},
+		Stdio{Out: &out, Err: &errb}, getenv)
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	lock, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"node_modules/a": {`, `"version": "1.1.0"`, `"node_modules/a/node_modules/b": {`, `"node_modules/b": {`} {
+		if !strings.Contains(string(lock), want) {
+			t.Errorf("lockfile lacks %s:\n%s", want, lock)
+		}
+	}
+	for file, want := range map[string]string{"node_modules/b/index.js": "b1", "node_modules/a/node_modules/b/index.js": "b2"} {
+		if got, err := os.ReadFile(filepath.Join(dir, file)); err != nil || string(got) != want {
+			t.Errorf("%s = %q, %v; want %q", file, got, err, want)
+		}
+	}
+	// A second resolve changes nothing.
+	out.Reset()
+	if code := Main([]string{"resolve", "--dir", dir, "--cache-dir", cache, "--registry", reg.URL(), "--node-version", "20.0.0"}, Stdio{Out: &out, Err: &errb}, getenv); code != ExitOK {
+		t.Fatalf("second resolve: exit %d: %s", code, errb.String())
+	}
+	if !strings.HasPrefix(out.String(), "unchanged") {
+		t.Errorf("second resolve said %q", out.String())
+	}
+}
+
+// TestResolveBadInput: each bad project fails with exit 2, a message naming
+// the problem, and the existing lockfile untouched.
+func TestResolveBadInput(t *testing.T) {
+	reg := resolveRegistry(t)
+	cases := []struct {
+		name, pj string
+		want     []string
+	}{
+		{"unknown package", `{"name":"x","dependencies":{"nope":"^1.0.0"}}`, []string{`"nope"`, "the root project"}},
+		{"no matching version", `{"name":"x","dependencies":{"a":"^9.0.0"}}`, []string{`"a"`, "^9.0.0"}},
+		{"malformed package.json", `{"name":"x","dependencies":{"a":}`, []string{"package.json"}},
+		{"peer conflict", `{"name":"x","dependencies":{"p":"1.0.0","b":"^2.0.0"}}`, []string{"ERESOLVE", "p@1.0.0", "--legacy-peer-deps"}},
+		{"git dependency", `{"name":"x","dependencies":{"g":"github:user/repo"}}`, []string{"git", `"g"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			const old = "{\"keep\": true}\n"
+			os.WriteFile(filepath.Join(dir, "package.json"), []byte(tc.pj), 0o644)
+			os.WriteFile(filepath.Join(dir, "npm-shrinkwrap.json"), []byte(old), 0o644)
+			env := map[string]string{"HOME": t.TempDir()}
+			var out, errb bytes.Buffer
+			code := Main([]string{"resolve", "--dir", dir, "--cache-dir", t.TempDir(), "--registry", reg.URL(), "--node-version", "20.0.0"},
+				Stdio{Out: &out, Err: &errb}, func(k string) string { return env[k] })
+			if code != ExitUsage {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitUsage, errb.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errb.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errb.String())
+				}
+			}
+			if got, _ := os.ReadFile(filepath.Join(dir, "npm-shrinkwrap.json")); string(got) != old {
+				t.Errorf("lockfile changed to %q", got)
+			}
+		})
+	}
+}
