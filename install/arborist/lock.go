@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/bytedance/sonic"
@@ -22,7 +23,8 @@ func sha1Integrity(hexsum string) string {
 
 // LockOptions shape the lockfile written from a tree.
 type LockOptions struct {
-	// LockfileVersion is 3 (default) or 2... only 3 is written today.
+	// LockfileVersion is 3 (default) or 2 (with the legacy "dependencies"
+	// tree).
 	LockfileVersion int
 	// OmitRegistryResolved leaves "resolved" out of registry packages
 	// (npm's omit-lockfile-registry-resolved).
@@ -51,6 +53,11 @@ func (t *Tree) Lockfile(o LockOptions) *lockfile.Lockfile {
 	root := lf.Packages[""]
 	lf.Name = root.Name
 	lf.Version = root.Version
+	if o.LockfileVersion == 2 {
+		if deps := b.legacyDependencies(o); len(deps) > 0 {
+			lf.Dependencies = deps
+		}
+	}
 	return lf
 }
 
@@ -395,3 +402,137 @@ func normalizeBin(name string, v any) map[string]string {
 }
 
 var _ = packument.Decode
+
+// legacyDependencies is Shrinkwrap's #buildLegacyLockfile: the v1-style
+// "dependencies" tree a version 2 lockfile also carries.
+func (b *builder) legacyDependencies(o LockOptions) map[string]any {
+	deps, _ := b.legacyNode(b.root, nil, o)["dependencies"].(map[string]any)
+	return deps
+}
+
+func (b *builder) legacyNode(n *Node, path []string, o LockOptions) map[string]any {
+	lock := map[string]any{}
+	if n != b.root {
+		var edges []*Edge
+		for e := range n.edgesIn {
+			if e.valid() {
+				edges = append(edges, e)
+			}
+		}
+		sort.Slice(edges, func(i, j int) bool {
+			ai := strings.Split(edges[i].from.location(), "node_modules")
+			aj := strings.Split(edges[j].from.location(), "node_modules")
+			if len(ai) != len(aj) {
+				return len(ai) < len(aj)
+			}
+			return b.localeCompare(ai[len(ai)-1], aj[len(aj)-1]) < 0
+		})
+		kind := specRange
+		if len(edges) > 0 {
+			kind = b.parseSpec(edges[0].spec(), edges[0].from.dir()).kind
+		}
+		switch {
+		case n.isLink:
+			lock["version"] = "file:" + n.realpath
+		case n.packageName() != "" && n.packageName() != n.name:
+			lock["version"] = "npm:" + n.packageName() + "@" + n.version()
+		case n.version() != "":
+			lock["version"] = n.version()
+		}
+		res := n.resolved()
+		if res != "" && !n.isLink && kind != specDirectory && kind != specGit && kind != specFile && kind != specRemote &&
+			(strings.HasPrefix(res, "http://") || strings.HasPrefix(res, "https://")) && !o.OmitRegistryResolved {
+			lock["resolved"] = res
+		}
+		if n.integrity() != "" {
+			lock["integrity"] = n.integrity()
+		}
+		if n.extraneous {
+			lock["extraneous"] = true
+		} else if !n.isLink {
+			if n.peer {
+				lock["peer"] = true
+			}
+			if n.devOptional && !n.dev && !n.optional {
+				lock["devOptional"] = true
+			}
+			if n.dev {
+				lock["dev"] = true
+			}
+			if n.optional {
+				lock["optional"] = true
+			}
+		}
+	}
+	target := n
+	if n.isLink && n.target != nil {
+		target = n.target
+	}
+	if n != b.root && len(target.edgesOut) > 0 {
+		req := map[string]any{}
+		for _, e := range target.edgesOut {
+			if e.peer() {
+				continue
+			}
+			spec := e.spec()
+			if rest, ok := strings.CutPrefix(spec, "file:"); ok {
+				abs := filepathJoin(target.dir(), rest)
+				spec = "file:" + relPath(target.dir(), abs)
+			}
+			req[e.name] = spec
+		}
+		lock["requires"] = req
+	}
+	if len(target.children) > 0 {
+		kidPath := append(append([]string(nil), path...), target.dir())
+		deps := map[string]any{}
+		for name, kid := range target.children {
+			if containsString(kidPath, kid.dir()) && kid.isLink {
+				continue
+			}
+			deps[name] = b.legacyNode(kid, kidPath, o)
+		}
+		if len(deps) > 0 {
+			lock["dependencies"] = deps
+		}
+	}
+	return lock
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func filepathJoin(dir, rel string) string {
+	if strings.HasPrefix(rel, "/") {
+		return path.Clean(rel)
+	}
+	return path.Clean(path.Join(dir, rel))
+}
+
+// relPath is path.Rel for project-relative slash paths.
+func relPath(from, to string) string {
+	f := strings.Split(path.Clean(from), "/")
+	t := strings.Split(path.Clean(to), "/")
+	if f[0] == "." {
+		f = f[1:]
+	}
+	if t[0] == "." {
+		t = t[1:]
+	}
+	i := 0
+	for i < len(f) && i < len(t) && f[i] == t[i] {
+		i++
+	}
+	var parts []string
+	for range f[i:] {
+		parts = append(parts, "..")
+	}
+	parts = append(parts, t[i:]...)
+	return strings.Join(parts, "/")
+}

@@ -47,8 +47,8 @@ func (r *resolveFlags) options(fs *flag.FlagSet, cmd string, stdio Stdio, getenv
 		fmt.Fprintf(stdio.Err, "lockstep %s: invalid value %q for --concurrency: expected a number of at least 1\n", cmd, strconv.Itoa(*r.concurrency))
 		return o, ExitUsage, false
 	}
-	if v := *r.lockfileVersion; v != 0 && v != 3 {
-		fmt.Fprintf(stdio.Err, "lockstep %s: invalid value %q for --lockfile-version: lockstep writes version 3\n", cmd, strconv.Itoa(v))
+	if v := *r.lockfileVersion; v != 0 && v != 2 && v != 3 {
+		fmt.Fprintf(stdio.Err, "lockstep %s: invalid value %q for --lockfile-version: lockstep writes versions 2 and 3\n", cmd, strconv.Itoa(v))
 		return o, ExitUsage, false
 	}
 	if *r.offline && *r.preferOffline {
