@@ -62,6 +62,9 @@ func TestDifferentialNode(t *testing.T) {
 			add(Satisfies(v, rng, o), "satisfies", v, rng, o.Loose, o.IncludePrerelease)
 		}
 		add(orNil(MaxSatisfying(vs, rng, o)), "maxSatisfying", vs, rng, o.Loose, o.IncludePrerelease)
+		if rng2 := g.rangeString(); ValidRange(rng, o) != "" && ValidRange(rng2, o) != "" {
+			add(Intersects(rng, rng2, o), "intersects", rng, rng2, o.Loose, o.IncludePrerelease)
+		}
 		v, w := vs[0], vs[1]
 		loose := g.r.IntN(2) == 0
 		add(orNil(Valid(v, loose)), "valid", v, loose)

@@ -11,6 +11,7 @@
 //   ["compare", a, b, loose]         (null when either is invalid)
 //   ["compareBuild", a, b, loose]
 //   ["maxSatisfying", [versions], range, loose, includePrerelease]
+//   ["intersects", range1, range2, loose, includePrerelease]
 //
 // The semver module is $SEMVER_JS, else npm's bundled copy.
 'use strict'
@@ -63,6 +64,8 @@ const answer = q => {
         return semver.compare(a[0], a[1], a[2])
       case 'compareBuild':
         return semver.compareBuild(a[0], a[1], a[2])
+      case 'intersects':
+        return semver.intersects(a[0], a[1], { loose: a[2], includePrerelease: a[3] })
       case 'maxSatisfying':
         return semver.maxSatisfying(a[0], a[1], { loose: a[2], includePrerelease: a[3] })
       case 'version':
