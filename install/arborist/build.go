@@ -73,7 +73,9 @@ type builder struct {
 	peerSource   map[*Node]*Node
 	linkNodes    []*Node
 
-	overrides   map[string]string
+	overrides   *overrideSet
+	refErr      error
+	recalcDepth int
 	rootPkg     *rootPackage
 	linkTargets map[string]*Node
 }
@@ -110,9 +112,15 @@ func Build(ctx context.Context, o Options) (*Tree, error) {
 			return nil, err
 		}
 	}
+	if err := b.assertRootOverrides(); err != nil {
+		return nil, err
+	}
 	b.push(b.root)
 	if err := b.buildDeps(); err != nil {
 		return nil, err
+	}
+	if b.refErr != nil {
+		return nil, b.refErr
 	}
 	if o.Lockfile != nil {
 		// resetDepFlags, then calcDepFlags, then prune what nothing needs.
@@ -404,6 +412,7 @@ func (b *builder) virtualRoot(node *Node, reuse bool) *Node {
 	vr := &Node{b: b, pkg: node.pkg, children: map[string]*Node{}, outIdx: map[string]*Edge{},
 		edgesIn: map[*Edge]struct{}{}, sourceRef: node, seq: b.seq}
 	vr.name = node.name
+	vr.ov = node.ov
 	b.loadEdges(vr, node.isTop())
 	b.virtualRoots[node] = vr
 	return vr
@@ -758,6 +767,20 @@ func (b *builder) checkPlatform() error {
 			for _, x := range optionalSet(n).items() {
 				x.inert = true
 			}
+		}
+	}
+	return nil
+}
+
+// assertRootOverrides is Node.assertRootOverrides: an override may not
+// change a direct dependency's spec (EOVERRIDE), except by "$name".
+func (b *builder) assertRootOverrides() error {
+	if b.overrides == nil {
+		return nil
+	}
+	for _, e := range b.root.edgesOut {
+		if s := e.spec(); s != e.rawSpec && !strings.HasPrefix(s, "$") {
+			return fmt.Errorf("%w (EOVERRIDE): the override for %s@%q conflicts with the direct dependency %q in package.json; make them equal, or write the override as \"$%s\"", ErrResolve, e.name, s, e.rawSpec, e.name)
 		}
 	}
 	return nil

@@ -79,6 +79,8 @@ type Node struct {
 	removed bool
 	// fromLock marks a node loaded from an existing lockfile.
 	fromLock bool
+	// ov is the node's override set (nil without overrides).
+	ov *overrideSet
 }
 
 // Edge is a dependency from one node to a name.
@@ -90,12 +92,14 @@ type Edge struct {
 	typ            edgeType
 	to             *Node
 	peerConflicted bool
-	override       string // the override spec, "" when none applies
+	ov             *overrideSet // the override rule of the edge, nil without overrides
 }
 
 func (e *Edge) spec() string {
-	if e.override != "" {
-		return e.override
+	if e.ov != nil && e.from != nil {
+		if s, ok := e.from.b.overrideSpec(e); ok {
+			return s
+		}
 	}
 	return e.rawSpec
 }
@@ -121,6 +125,9 @@ func (e *Edge) errorKind() string {
 	if !e.satisfiedBy(e.to) {
 		return "INVALID"
 	}
+	if e.ov != nil && e.to.ov != nil && len(e.to.edgesOut) > 0 && overrideSetsConflict(e.ov, e.to.ov) {
+		return "INVALID"
+	}
 	return ""
 }
 
@@ -130,17 +137,23 @@ func (e *Edge) satisfiedBy(n *Node) bool {
 	if n.name != e.name || e.from == nil {
 		return false
 	}
-	spec := e.spec()
-	if n.inBundle() {
-		spec = e.rawSpec
+	b := e.from.b
+	dv := func(spec string) bool {
+		return b.depValid(n, spec, e.from) || e.hasAccept && b.depValid(n, e.accept, e.from)
 	}
-	if e.from.b.depValid(n, spec, e.from) {
+	if n.inBundle() {
+		return dv(e.rawSpec)
+	}
+	if e.ov == nil || e.ov.keySpec == "" {
+		return dv(e.spec())
+	}
+	if dv(e.spec()) {
 		return true
 	}
-	if e.hasAccept {
-		return e.from.b.depValid(n, e.accept, e.from)
+	if !dv(e.rawSpec) {
+		return false
 	}
-	return false
+	return !dv(e.ov.keySpec)
 }
 
 func (n *Node) version() string {
@@ -277,6 +290,15 @@ func (n *Node) canReplaceWith(o *Node, ignorePeers map[string]bool) bool {
 	if o.name != n.name || o.packageName() != n.packageName() {
 		return false
 	}
+	if len(n.edgesOut) > 0 {
+		if o.ov != nil {
+			if !o.ov.isEqual(n.ov) {
+				return false
+			}
+		} else if n.ov != nil {
+			return false
+		}
+	}
 	depSet := gatherDepSet([]*Node{n}, func(e *Edge) bool { return e.to != n && e.valid() })
 	for e := range n.edgesIn {
 		if !n.isTop() && e.from.parent == n.parent && e.peer() && ignorePeers[e.from.name] {
@@ -316,7 +338,7 @@ func (n *Node) canDedupe(preferDedupe, explicit bool) bool {
 	if preferDedupe || b.semverEq(other.version(), n.version()) {
 		return true
 	}
-	if b.semverGt(other.version(), n.version()) {
+	if !n.overridden() && b.semverGt(other.version(), n.version()) {
 		return true
 	}
 	return explicit

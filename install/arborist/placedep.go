@@ -129,6 +129,7 @@ func (b *builder) copyNode(dep *Node) *Node {
 	}
 	n := b.newNode(dep.name, dep.pkg)
 	n.loadErr = dep.loadErr
+	n.ov = dep.ov
 	b.loadEdges(n, false)
 	return n
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/lockstep-dev/lockstep/install/lockfile"
 	"github.com/lockstep-dev/lockstep/install/packument"
 	"github.com/lockstep-dev/lockstep/install/pkgjson"
-	"github.com/lockstep-dev/lockstep/install/preload"
 )
 
 // rootPackage is a package.json read from disk (the root, a workspace or
@@ -138,10 +137,11 @@ func (b *builder) initRoot() error {
 	b.rootPkg = rp
 	p := pkgFromPackageJSON(rp)
 	p.folder = rp
-	if b.overrides, err = preload.FlatOverrides(rp.pj.Overrides, rp.pj.Dependencies, rp.pj.DevDependencies, rp.pj.OptionalDependencies, rp.pj.PeerDependencies); err != nil {
+	if b.overrides, err = parseOverrides(rp.pj.Overrides); err != nil {
 		return fmt.Errorf("failed to read the overrides of %q: %w", rp.file, err)
 	}
 	root := b.newNode(filepath.Base(b.opts.Dir), p)
+	root.ov = b.overrides
 	root.isProjectRoot = true
 	root.realpath = "."
 	b.root = root
@@ -231,14 +231,6 @@ func (b *builder) newLinkTo(name string, target *Node) *Node {
 	l.target = target
 	l.realpath = target.realpath
 	return l
-}
-
-// overrideFor is the override spec for edges to name ("" for none).
-func (b *builder) overrideFor(from *Node, name string) string {
-	if len(b.overrides) == 0 {
-		return ""
-	}
-	return b.overrides[name]
 }
 
 var _ = json.Marshal

@@ -58,8 +58,8 @@ func (b *builder) addEdge(n *Node, d dep, t edgeType) *Edge {
 			e.accept = "*"
 		}
 	}
-	if t != typeWorkspace {
-		e.override = b.overrideFor(n, d.name)
+	if n.ov != nil {
+		e.ov = n.ov.edgeRule(b, e)
 	}
 	n.edgesOut = append(n.edgesOut, e)
 	n.outIdx[d.name] = e
@@ -70,7 +70,7 @@ func (b *builder) addEdge(n *Node, d dep, t edgeType) *Edge {
 
 func (b *builder) detachEdge(e *Edge) {
 	if e.to != nil {
-		delete(e.to.edgesIn, e)
+		b.deleteEdgeIn(e.to, e)
 	}
 	n := e.from
 	delete(n.outIdx, e.name)
@@ -89,16 +89,29 @@ func (b *builder) reload(e *Edge) {
 	if e.from == nil {
 		return
 	}
+	var old *overrideSet
+	changed := false
+	if e.from.ov != nil {
+		if r := e.from.ov.edgeRule(b, e); r != nil && !r.isEqual(e.ov) {
+			old, e.ov, changed = e.ov, r, true
+		}
+	} else {
+		e.ov = nil
+	}
 	to := e.from.resolve(e.name)
 	if to == e.to {
+		if changed && to != nil {
+			b.overridesEdgeInRemoved(to, old)
+			b.overridesEdgeInAdded(to, e.ov)
+		}
 		return
 	}
 	if e.to != nil {
-		delete(e.to.edgesIn, e)
+		b.deleteEdgeIn(e.to, e)
 	}
 	e.to = to
 	if to != nil {
-		to.edgesIn[e] = struct{}{}
+		b.addEdgeIn(to, e)
 	}
 }
 
