@@ -91,6 +91,7 @@ func (r *resolveFlags) options(fs *flag.FlagSet, cmd string, stdio Stdio, getenv
 func runResolve(ctx context.Context, args []string, stdio Stdio, getenv func(string) string) int {
 	fs := newFlagSet("resolve", "lockstep resolve [--dir D] [--legacy-peer-deps] [--force] [--os O --cpu C --libc L] [--node-version V] [--cache-dir D] [--registry URL]", stdio)
 	rf := addResolveFlags(fs)
+	fs.Bool("ignore-scripts", false, "accepted like npm's: resolve never runs scripts")
 	if code, done := parse(fs, args); done {
 		return code
 	}
