@@ -166,7 +166,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	tree, err := arborist.Build(ctx, arborist.Options{
 		Dir: o.Dir, Fetch: fetch, NodeVersion: nodeVersion,
 		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
-		Platform: plat, Lockfile: existing,
+		Platform: plat, Lockfile: existing, Tarball: tarballReader(client, o.Dir),
 		Warn: func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
 	})
 	if getenv("LOCKSTEP_DEBUG") != "" {

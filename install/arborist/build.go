@@ -39,10 +39,26 @@ type Options struct {
 	Platform platform.Platform
 	// Warn receives warnings (peer conflicts overridden, engines).
 	Warn func(string)
+	// Tarball downloads a tarball (an http(s) URL, or "file:" and a
+	// project-relative path) and returns its integrity and the package.json
+	// files inside; nil refuses tarball dependencies.
+	Tarball func(ctx context.Context, url string) (*TarballInfo, error)
 	// Lockfile is the project's existing lockfile, or nil. Like npm
 	// install, what it holds is kept where package.json still accepts it,
 	// and only missing or invalid dependencies are resolved.
 	Lockfile *lockfile.Lockfile
+}
+
+// TarballInfo is what resolution needs from a tarball.
+type TarballInfo struct {
+	// Integrity is the sha512 SRI of the tarball bytes.
+	Integrity string
+	// Manifest is the package's package.json.
+	Manifest []byte
+	// Bundled maps the package-relative folder of every package.json under
+	// node_modules ("node_modules/x", "node_modules/x/node_modules/@s/y")
+	// to its bytes.
+	Bundled map[string][]byte
 }
 
 type builder struct {
@@ -74,6 +90,8 @@ type builder struct {
 	linkNodes    []*Node
 
 	overrides   *overrideSet
+	tarballs    map[string]*TarballInfo
+	tarballErrs map[string]error
 	refErr      error
 	recalcDepth int
 	rootPkg     *rootPackage
@@ -101,6 +119,7 @@ func Build(ctx context.Context, o Options) (*Tree, error) {
 		specCache: map[string]parsedSpec{}, satCache: map[satKey]bool{}, verCache: map[string]*semver.Version{},
 		packuments: map[string]*packument.Packument{}, packErrs: map[string]error{},
 		manifests: map[string]*pkg{}, pickErrs: map[string]error{},
+		tarballs: map[string]*TarballInfo{}, tarballErrs: map[string]error{},
 		depsSeen: map[*Node]bool{}, inQueue: map[*Node]bool{}, coll: collate.New(language.English), keys: map[string][]byte{},
 		virtualRoots: map[*Node]*Node{}, peerSource: map[*Node]*Node{},
 	}
@@ -248,6 +267,11 @@ func (b *builder) buildDeps() error {
 }
 
 func (b *builder) buildDepStep(node *Node) error {
+	if node != b.root && !node.fromLock && !node.inert && node.pkg != nil && len(node.pkg.bundle) > 0 && node.resolved() != "" && len(node.children) == 0 {
+		if err := b.crackOpen(node); err != nil {
+			return err
+		}
+	}
 	var tasks []task
 	peerSource := b.peerSource[node]
 	if peerSource == nil {
@@ -354,7 +378,7 @@ func findHoistableNode(root *Node, edge *Edge) *Node {
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
-		if n.name == edge.name && n.satisfies(edge) {
+		if n.name == edge.name && !n.bundled && n.satisfies(edge) {
 			return n
 		}
 		queue = append(queue, sortedBySeqChildren(n)...)
@@ -523,7 +547,12 @@ func (b *builder) nodeFromSpec(name, spec string, from, parent *Node, edge *Edge
 	case specGit:
 		return b.failureNode(name, parent, fmt.Errorf("%w: %q is a git dependency (%q), which lockstep resolve does not support yet; write the lockfile with npm, then `lockstep ci` installs it", ErrResolve, name, spec)), nil
 	case specRemote, specFile:
-		return b.failureNode(name, parent, fmt.Errorf("%w: %q is a tarball dependency (%q), which lockstep resolve does not support yet; write the lockfile with npm, then `lockstep ci` installs it", ErrResolve, name, spec)), nil
+		n, err := b.nodeFromTarball(name, ps)
+		if err != nil {
+			return b.failureNode(name, parent, fmt.Errorf("%w: failed to read the tarball of %q (%q, required by %s): %v", ErrResolve, name, spec, from.describe(), err)), nil
+		}
+		b.setParent(n, parent)
+		return n, nil
 	default:
 		return b.failureNode(name, parent, fmt.Errorf("%w: invalid spec %q for %q required by %s", ErrResolve, spec, name, from.describe())), nil
 	}

@@ -48,6 +48,14 @@ func (t *Tree) Lockfile(o LockOptions) *lockfile.Lockfile {
 		if n == b.root {
 			loc = ""
 		}
+		// Stale folders (a workspace or file: dependency no longer wanted)
+		// and optional packages that failed to load are not recorded.
+		if n.extraneous && n.parent == nil && n != b.root && (n.fsParent == nil || n.fsParent == b.root) {
+			continue
+		}
+		if n.inert && n.version() == "" {
+			continue
+		}
 		lf.Packages[loc] = b.metaFromNode(n, o)
 	}
 	root := lf.Packages[""]
@@ -96,6 +104,9 @@ func (b *builder) metaFromNode(n *Node, o LockOptions) *lockfile.Package {
 	}
 	if n.pkg.hasInstallScript {
 		p.HasInstallScript = true
+	}
+	if n.bundled {
+		p.InBundle = true
 	}
 	if n.pkg.resolved != "" && !(o.OmitRegistryResolved && n.isRegistryDependency()) {
 		r := n.pkg.resolved

@@ -81,6 +81,8 @@ type Node struct {
 	fromLock bool
 	// ov is the node's override set (nil without overrides).
 	ov *overrideSet
+	// bundled marks a package that came inside its parent's tarball.
+	bundled bool
 }
 
 // Edge is a dependency from one node to a name.
@@ -250,11 +252,7 @@ func (n *Node) resolve(name string) *Node {
 	return nil
 }
 
-func (n *Node) inBundle() bool {
-	// Registry resolution never places bundled nodes (they come from
-	// tarballs); kept for the rules that check it.
-	return false
-}
+func (n *Node) inBundle() bool { return n.bundled }
 
 func (n *Node) edge(name string) *Edge { return n.outIdx[name] }
 
@@ -317,6 +315,9 @@ func (n *Node) canReplace(o *Node, ignorePeers map[string]bool) bool {
 
 // canDedupe is Node.canDedupe.
 func (n *Node) canDedupe(preferDedupe, explicit bool) bool {
+	if n.bundled {
+		return false
+	}
 	rp := n.resolveParent()
 	if rp == nil || rp.resolveParent() == nil {
 		return false
