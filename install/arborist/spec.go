@@ -153,9 +153,67 @@ func (b *builder) depValidParsed(child *Node, ps parsedSpec) bool {
 	case specRemote:
 		return child.resolved() == ps.fetchSpec
 	case specGit:
-		return child.resolved() != "" && child.resolved() == ps.fetchSpec
+		return b.gitValid(child, ps.fetchSpec)
 	}
 	return false
+}
+
+var hostedShort = regexp.MustCompile(`^(?:(github|gitlab|bitbucket|gist):)?([^/:@#\s]+)/([^/#\s]+?)(?:\.git)?(?:#(.*))?$`)
+
+// gitRepo splits a git spec or resolved URL into a comparable repository
+// key and its committish ("" when none).
+func gitRepo(s string) (repo, committish string) {
+	s = strings.TrimSpace(s)
+	if m := hostedShort.FindStringSubmatch(s); m != nil && !strings.Contains(s, "://") {
+		host := m[1]
+		if host == "" {
+			host = "github"
+		}
+		return strings.ToLower(host + ".com/" + m[2] + "/" + m[3]), m[4]
+	}
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		s, committish = s[:i], s[i+1:]
+	}
+	s = strings.TrimPrefix(s, "git+")
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	if at := strings.IndexByte(s, '@'); at >= 0 && at < strings.IndexByte(s+"/", '/') {
+		s = s[at+1:]
+	}
+	s = strings.Replace(s, ":", "/", 1)
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "/"), ".git")
+	s = strings.Replace(s, "gitlab.com/", "gitlab.com/", 1)
+	for _, h := range []string{"github", "gitlab", "bitbucket"} {
+		if strings.HasPrefix(s, h+".org/") {
+			s = h + ".com/" + strings.TrimPrefix(s, h+".org/")
+		}
+	}
+	return strings.ToLower(s), committish
+}
+
+// gitValid is dep-valid's git case, approximately: the same repository,
+// and the committish a full commit that matches, a semver: range the
+// version satisfies, or a branch or tag (kept as the lockfile pinned it).
+func (b *builder) gitValid(child *Node, spec string) bool {
+	res := child.resolved()
+	if res == "" {
+		return false
+	}
+	wantRepo, want := gitRepo(spec)
+	gotRepo, got := gitRepo(res)
+	if wantRepo != gotRepo {
+		return false
+	}
+	switch {
+	case want == "":
+		return true
+	case strings.HasPrefix(want, "semver:"):
+		return b.satisfies(child.version(), strings.TrimPrefix(want, "semver:"))
+	case len(want) >= 40 && strings.Trim(strings.ToLower(want), "0123456789abcdef") == "":
+		return strings.EqualFold(want, got)
+	}
+	return true
 }
 
 type satKey struct{ version, rng string }

@@ -101,3 +101,48 @@ func TestResolveBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveKeepsGitDependency: a git dependency pinned by the existing
+// lockfile is kept as it is while a new registry dependency is added.
+func TestResolveKeepsGitDependency(t *testing.T) {
+	reg := resolveRegistry(t)
+	dir := t.TempDir()
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	pj := `{"name":"proj","version":"1.0.0","dependencies":{"b":"^1.0.0","g":"github:user/g"}}` + "\n"
+	lock := `{
+  "name": "proj",
+  "version": "1.0.0",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "proj",
+      "version": "1.0.0",
+      "dependencies": {
+        "g": "github:user/g"
+      }
+    },
+    "node_modules/g": {
+      "version": "0.1.0",
+      "resolved": "git+ssh://git@github.com/user/g.git#` + sha + `",
+      "license": "MIT"
+    }
+  }
+}
+`
+	os.WriteFile(filepath.Join(dir, "package.json"), []byte(pj), 0o644)
+	os.WriteFile(filepath.Join(dir, "package-lock.json"), []byte(lock), 0o644)
+	env := map[string]string{"HOME": t.TempDir()}
+	var out, errb bytes.Buffer
+	code := Main([]string{"resolve", "--dir", dir, "--cache-dir", t.TempDir(), "--registry", reg.URL(), "--node-version", "20.0.0"},
+		Stdio{Out: &out, Err: &errb}, func(k string) string { return env[k] })
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	for _, want := range []string{`"resolved": "git+ssh://git@github.com/user/g.git#` + sha + `"`, `"node_modules/b": {`, `"b": "^1.0.0",`} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("lockfile lacks %s:\n%s", want, got)
+		}
+	}
+}
