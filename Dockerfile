@@ -22,4 +22,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates git \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/lockstep /usr/local/bin/lockstep
+# action.yml's post-entrypoint (the post step saves the Actions cache): an
+# entrypoint override takes no arguments, hence this one-line wrapper.
+RUN printf '#!/bin/sh\nexec /usr/local/bin/lockstep action --post "$@"\n' > /usr/local/bin/lockstep-post \
+ && chmod 755 /usr/local/bin/lockstep-post
 ENTRYPOINT ["/usr/local/bin/lockstep", "action"]

@@ -50,6 +50,7 @@ import (
 	"github.com/lockstep-dev/lockstep/install/scripts"
 	"github.com/lockstep-dev/lockstep/install/semver"
 	"github.com/lockstep-dev/lockstep/internal/fsx"
+	"github.com/lockstep-dev/lockstep/internal/progress"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
 
@@ -65,6 +66,7 @@ type Options struct {
 	Stdout      io.Writer
 	Stderr      io.Writer
 	Timing      *timing.Recorder
+	Progress    *progress.Reporter // nil: no progress display
 	Platform    *platform.Platform // nil: this machine
 	NodeVersion string             // "" : `node -v`, asked only when an optional package has engines.node
 	// RetryDelay shortens the registry client's backoff (tests).
@@ -187,6 +189,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	span.End()
+	o.Progress.Resolved(int64(len(nodes)))
 
 	st, err := store.Open(o.CacheDir)
 	if err != nil {
@@ -206,11 +209,13 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	in.client = client
+	o.Progress.SetBytesSource(in.stats.Bytes.Load)
 
 	items, err := in.fetchItems(nodes)
 	if err != nil {
 		return nil, err
 	}
+	o.Progress.SetTotal(int64(len(items)))
 	span = o.Timing.Start("fetch")
 	failed, err := in.fetchAll(ctx, items, span)
 	span.AddRequests(in.stats.Requests.Load())
@@ -225,6 +230,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 	span = o.Timing.Start("link")
 	roots, err := in.buildTree(ctx, g, nodes, items, lf, ignoreScripts)
 	if err == nil {
+		o.Progress.Linked(int64(len(nodes)))
 		err = in.swap(roots)
 	}
 	span.End()
@@ -443,6 +449,7 @@ func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, 
 		if in.store.Has(it.key) {
 			span.Hit()
 			in.fromCache++
+			in.o.Progress.Fetched(1)
 			continue
 		}
 		span.Miss()
@@ -450,6 +457,7 @@ func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, 
 		eg.Go(func() error {
 			_, err := in.store.Put(it.key, func(tmp string) error { return in.download(ctx, it, tmp) })
 			if err == nil {
+				in.o.Progress.Fetched(1)
 				return nil
 			}
 			err = fmt.Errorf("failed to fetch %q (%s): %w", it.label, in.cfg.Redact(it.source()), err)
@@ -546,7 +554,10 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) er
 		} else if v != nil {
 			v.Write(buf.Bytes())
 			if err := v.Verify(); err != nil {
-				return err
+				// A body damaged in transit is worth another download;
+				// a lockfile pinning the wrong integrity fails after the
+				// retries all the same.
+				return registry.MarkRetryable(err)
 			}
 			v = nil
 		}
@@ -569,7 +580,7 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) er
 			return err
 		}
 		if v != nil {
-			return v.Verify() // Extract read the stream to its end
+			return registry.MarkRetryable(v.Verify()) // Extract read the stream to its end
 		}
 		return nil
 	}

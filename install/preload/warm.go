@@ -12,9 +12,11 @@ import (
 	"github.com/lockstep-dev/lockstep/cache/manifest"
 	"github.com/lockstep-dev/lockstep/install/lockfile"
 	"github.com/lockstep-dev/lockstep/install/npmrc"
+	"github.com/lockstep-dev/lockstep/install/packument"
 	"github.com/lockstep-dev/lockstep/install/pkgjson"
 	"github.com/lockstep-dev/lockstep/install/registry"
 	"github.com/lockstep-dev/lockstep/install/semver"
+	"github.com/lockstep-dev/lockstep/internal/progress"
 )
 
 // WarmOptions configure Warm.
@@ -37,6 +39,8 @@ type WarmOptions struct {
 	// Client overrides the registry client (tests); built from Config
 	// when nil.
 	Client *registry.Client
+	// Progress, when set, counts packuments resolved and bytes downloaded.
+	Progress *progress.Reporter
 }
 
 // WarmResult reports what Warm did.
@@ -91,8 +95,19 @@ func Warm(ctx context.Context, dir string, o WarmOptions) (*WarmResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	var fetcher Fetcher = f
+	if o.Progress != nil {
+		o.Progress.SetBytesSource(res.HTTP.Bytes.Load)
+		fetcher = FetcherFunc(func(ctx context.Context, name string) (*packument.Packument, error) {
+			p, err := f.Packument(ctx, name)
+			if err == nil {
+				o.Progress.Resolved(1)
+			}
+			return p, err
+		})
+	}
 	r, err := Preload(ctx, roots, Options{
-		Concurrency: o.Concurrency, Fetcher: f,
+		Concurrency: o.Concurrency, Fetcher: fetcher,
 		NodeVersion: o.NodeVersion, NPMVersion: o.NPMVersion,
 		SkipPeers: cfg.LegacyPeerDeps(), Overrides: overrides,
 	})

@@ -18,8 +18,21 @@
 //   - Under pull_request_target nothing from the pull request is executed:
 //     both lockfiles are read through the contents API as data, no install.
 //   - Outside a pull request event there is no comment, only the summary.
-//   - Missing file-command variables (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY)
-//     are skipped, never a panic.
+//   - Missing file-command variables (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY,
+//     GITHUB_STATE) are skipped, never a panic.
+//   - The Actions cache (cache/actionscache) is restored before an install
+//     and saved by the post step (Post), which learns the keys through
+//     GITHUB_STATE; an exact hit is not saved again (entries are
+//     immutable). Under pull_request_target it is neither restored nor
+//     saved. Every cache failure is a warning and a disabled cache (no
+//     runtime token) a notice: the cache never fails the step. The
+//     runtime token is masked like the GitHub token.
+//   - Runs on a branch record their timing report in that branch's
+//     history in the cache; a pull request's comment compares its run with
+//     the base branch's history (timing.Compare) when there is one.
+//   - `command: warm` fills the manifest cache (and the store with
+//     `cache: all`) and saves it under a fresh key that every pull
+//     request's restore keys match.
 package action
 
 import (
@@ -37,6 +50,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/lockstep-dev/lockstep/cache/actionscache"
 	"github.com/lockstep-dev/lockstep/diff"
 	"github.com/lockstep-dev/lockstep/diff/lockfile"
 	"github.com/lockstep-dev/lockstep/diff/render"
@@ -66,6 +80,10 @@ type Options struct {
 	Retries      int
 	// InstallRetryDelay shortens the registry client's backoff (tests).
 	InstallRetryDelay time.Duration
+	// CacheConfig, when set, adjusts the Actions cache client's
+	// configuration read from the environment (tests: block sizes,
+	// retry delays).
+	CacheConfig func(*actionscache.Config)
 }
 
 // InputError is a bad action input: the CLI exits 2 for it.
@@ -83,40 +101,56 @@ func IsInputError(err error) bool {
 // inputNames and outputNames are the inputs this version reads and the
 // outputs it may write; action.yml declares exactly these (a test checks).
 var (
-	inputNames  = []string{"command", "working-directory", "token", "registry", "comment", "concurrency", "omit", "ignore-scripts", "lockfile", "base-ref"}
-	outputNames = []string{"lockfile-changed", "added", "removed", "upgraded", "downgraded", "duration-ms", "report"}
+	inputNames  = []string{"command", "working-directory", "token", "registry", "cache", "cache-key-prefix", "comment", "concurrency", "omit", "ignore-scripts", "lockfile", "base-ref"}
+	outputNames = []string{"cache-hit", "lockfile-changed", "added", "removed", "upgraded", "downgraded", "duration-ms", "report"}
 )
 
 // inputs are the action's inputs this version implements.
 type inputs struct {
-	command       string // ci | diff
-	workingDir    string // relative to the workspace, slash-separated, "." for the root
-	token         string
-	registry      string
-	comment       string // always | on-change | never
-	concurrency   int
-	omit          string
-	ignoreScripts bool
-	lockfile      string // relative to workingDir; "" to detect
-	baseRef       string
+	command        string // ci | diff | warm
+	workingDir     string // relative to the workspace, slash-separated, "." for the root
+	token          string
+	registry       string
+	cache          string // manifests | store | all | none
+	cacheKeyPrefix string
+	comment        string // always | on-change | never
+	concurrency    int
+	omit           string
+	ignoreScripts  bool
+	lockfile       string // relative to workingDir; "" to detect
+	baseRef        string
 }
 
 func readInputs(a *githubactions.Action) (inputs, error) {
 	in := inputs{
-		command:    a.GetInput("command"),
-		workingDir: a.GetInput("working-directory"),
-		token:      a.GetInput("token"),
-		registry:   a.GetInput("registry"),
-		comment:    a.GetInput("comment"),
-		omit:       a.GetInput("omit"),
-		lockfile:   a.GetInput("lockfile"),
-		baseRef:    a.GetInput("base-ref"),
+		command:        a.GetInput("command"),
+		workingDir:     a.GetInput("working-directory"),
+		token:          a.GetInput("token"),
+		registry:       a.GetInput("registry"),
+		cache:          a.GetInput("cache"),
+		cacheKeyPrefix: a.GetInput("cache-key-prefix"),
+		comment:        a.GetInput("comment"),
+		omit:           a.GetInput("omit"),
+		lockfile:       a.GetInput("lockfile"),
+		baseRef:        a.GetInput("base-ref"),
 	}
 	if in.command == "" {
 		in.command = "ci"
 	}
-	if in.command != "ci" && in.command != "diff" {
-		return in, &InputError{fmt.Sprintf("invalid value %q for input command: expected \"ci\" or \"diff\" (this version of the action implements only these)", in.command)}
+	if in.command != "ci" && in.command != "diff" && in.command != "warm" {
+		return in, &InputError{fmt.Sprintf("invalid value %q for input command: expected \"ci\", \"diff\" or \"warm\" (this version of the action implements only these)", in.command)}
+	}
+	if in.cache == "" {
+		in.cache = "manifests"
+	}
+	if cacheKinds(in.cache) == nil && in.cache != "none" {
+		return in, &InputError{fmt.Sprintf("invalid value %q for input cache: expected \"manifests\", \"store\", \"all\" or \"none\"", in.cache)}
+	}
+	if in.cacheKeyPrefix == "" {
+		in.cacheKeyPrefix = "lockstep"
+	}
+	if len(in.cacheKeyPrefix) > 100 || strings.ContainsAny(in.cacheKeyPrefix, ", \t\n") {
+		return in, &InputError{fmt.Sprintf("invalid value %q for input cache-key-prefix: expected at most 100 characters without commas or spaces", in.cacheKeyPrefix)}
 	}
 	if in.comment == "" {
 		in.comment = "on-change"
@@ -167,6 +201,7 @@ func readInputs(a *githubactions.Action) (inputs, error) {
 // it.
 type Result struct {
 	LockfileChanged bool
+	CacheHit        bool // a cache was restored, every entry from its primary key
 	Summary         diff.Summary
 	DurationMS      int64
 	ReportPath      string
@@ -202,6 +237,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if in.token != "" {
 		a.AddMask(in.token)
 	}
+	// NODE_AUTH_TOKEN is how actions/setup-node hands .npmrc its token.
+	for _, name := range []string{"ACTIONS_RUNTIME_TOKEN", "NODE_AUTH_TOKEN"} {
+		if t := o.Getenv(name); t != "" {
+			a.AddMask(t)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +250,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{o: o, a: a, in: in, gh: gh, res: &Result{}}
+	r := &runner{o: o, a: a, in: in, gh: gh, res: &Result{}, rec: timing.New(nil)}
 	if err := r.run(ctx); err != nil {
 		return r.res, err
 	}
@@ -226,20 +267,34 @@ type runner struct {
 	res    *Result
 	report *timing.Report
 	gc     *ghClient
+	rec    *timing.Recorder
+
+	cache      *actionscache.Client // nil when the cache is off
+	cacheTried bool
 }
 
 func (r *runner) run(ctx context.Context) error {
 	dir := filepath.Join(r.gh.workspace, filepath.FromSlash(r.in.workingDir))
-	install := r.in.command == "ci"
+	install := r.in.command == "ci" || r.in.command == "warm"
 	if r.gh.eventName == "pull_request_target" && install {
-		r.a.Noticef("lockstep: pull_request_target runs with the base repository's token and secrets, so the pull request's code is not installed: lockfiles are read through the API and only diffed. Use a pull_request workflow to install.")
+		r.a.Noticef("lockstep: pull_request_target runs with the base repository's token and secrets, so the pull request's code is not installed and the cache is neither restored nor saved: lockfiles are read through the API and only diffed. Use a pull_request workflow to install.")
 		install = false
 	}
+	if install && r.in.command == "warm" {
+		if err := r.warm(ctx, dir); err != nil {
+			r.summary(fmt.Sprintf("### lockstep warm · %s\n\n❌ Warming failed: %s\n", render.Escape(r.in.workingDir), render.Escape(err.Error())))
+			return err
+		}
+		r.summary(fmt.Sprintf("### lockstep warm · %s\n\nThe cache is warm for pull requests.\n", render.Escape(r.in.workingDir)))
+		return nil
+	}
 	if install {
+		entries := r.restoreCache(ctx, dir)
 		if err := r.install(ctx, dir); err != nil {
 			r.summary(fmt.Sprintf("### lockstep ci · %s\n\n❌ The install failed: %s\n", render.Escape(r.in.workingDir), render.Escape(err.Error())))
 			return err
 		}
+		r.saveState(entries)
 	}
 
 	res, err := r.diff(ctx, dir)
@@ -249,6 +304,10 @@ func (r *runner) run(ctx context.Context) error {
 	var timings string
 	if r.report != nil {
 		timings = TimingTable(r.report)
+		if cmp := r.timingComparison(ctx); cmp != "" {
+			timings = cmp
+		}
+		r.recordTimings(ctx)
 	}
 	marker := Marker(r.in.workingDir)
 	body := Body(marker, res, timings)
@@ -284,19 +343,9 @@ func (r *runner) install(ctx context.Context, dir string) error {
 	if r.in.ignoreScripts {
 		flags["ignore-scripts"] = "true"
 	}
-	cacheDir := r.o.CacheDir
-	if cacheDir == "" {
-		cacheDir = r.o.Getenv("LOCKSTEP_CACHE_DIR")
-	}
-	if cacheDir == "" && r.o.Getenv("RUNNER_TEMP") != "" {
-		cacheDir = filepath.Join(r.o.Getenv("RUNNER_TEMP"), "lockstep-cache")
-	}
-	if cacheDir == "" {
-		cacheDir = filepath.Join(os.TempDir(), "lockstep-cache")
-	}
-	rec := timing.New(nil)
+	rec := r.rec
 	res, err := installCI(ctx, install.Options{
-		Dir: dir, CacheDir: cacheDir, Concurrency: r.in.concurrency, Flags: flags,
+		Dir: dir, CacheDir: r.cacheDir(), Concurrency: r.in.concurrency, Flags: flags,
 		Getenv: r.o.Getenv, Stdout: r.o.Stdout, Stderr: r.o.Stderr, Timing: rec,
 		MinRetryDelay: r.o.InstallRetryDelay, MaxRetryDelay: r.o.InstallRetryDelay,
 	})
@@ -321,6 +370,22 @@ func (r *runner) install(ctx context.Context, dir string) error {
 		r.a.Warningf("lockstep: failed to hand files back to the workspace owner: %v", err)
 	}
 	return nil
+}
+
+// cacheDir is the installer's cache directory: Options.CacheDir, else
+// $LOCKSTEP_CACHE_DIR, else $RUNNER_TEMP/lockstep-cache (it survives into
+// the post step's container), else the OS temp dir.
+func (r *runner) cacheDir() string {
+	if d := r.o.CacheDir; d != "" {
+		return d
+	}
+	if d := r.o.Getenv("LOCKSTEP_CACHE_DIR"); d != "" {
+		return d
+	}
+	if t := r.o.Getenv("RUNNER_TEMP"); t != "" {
+		return filepath.Join(t, "lockstep-cache")
+	}
+	return filepath.Join(os.TempDir(), "lockstep-cache")
 }
 
 // installCI is install.CI; a variable so tests can observe the

@@ -499,7 +499,9 @@ func TestBadInputs(t *testing.T) {
 	for _, tc := range []struct {
 		input, value, want string
 	}{
-		{"INPUT_COMMAND", "warm", `invalid value "warm" for input command`},
+		{"INPUT_COMMAND", "bench", `invalid value "bench" for input command`},
+		{"INPUT_CACHE", "everything", `invalid value "everything" for input cache`},
+		{"INPUT_CACHE-KEY-PREFIX", "a,b", `invalid value "a,b" for input cache-key-prefix`},
 		{"INPUT_COMMENT", "sometimes", `invalid value "sometimes" for input comment`},
 		{"INPUT_CONCURRENCY", "0", `invalid value "0" for input concurrency`},
 		{"INPUT_IGNORE-SCRIPTS", "maybe", `invalid value "maybe" for input ignore-scripts`},

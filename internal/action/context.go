@@ -20,6 +20,7 @@ type ghContext struct {
 type pullRequest struct {
 	number             int
 	baseSHA, headSHA   string
+	baseRef            string // the base branch, e.g. "main"
 	baseRepo, headRepo string // owner/name
 	fork               bool
 }
@@ -53,6 +54,12 @@ func readContext(a *githubactions.Action, getenv func(string) string) (*ghContex
 	}
 	pr.baseSHA, pr.baseRepo = side(prm, "base")
 	pr.headSHA, pr.headRepo = side(prm, "head")
+	if b, ok := prm["base"].(map[string]any); ok {
+		pr.baseRef, _ = b["ref"].(string)
+	}
+	if pr.baseRef == "" {
+		pr.baseRef = getenv("GITHUB_BASE_REF")
+	}
 	if pr.number <= 0 || pr.baseSHA == "" {
 		return nil, &InputError{fmt.Sprintf("failed to read the %s event at %q: no pull request number or base sha", g.eventName, c.EventPath)}
 	}

@@ -202,6 +202,7 @@ type actionYML struct {
 		Image          string
 		Entrypoint     string
 		PostEntrypoint string `yaml:"post-entrypoint"`
+		PostIf         string `yaml:"post-if"`
 		Args           []string
 	}
 }
@@ -226,9 +227,7 @@ func TestActionYML(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(repoRoot, a.Runs.Image)); err != nil {
 		t.Error(err)
 	}
-	if a.Runs.PostEntrypoint != "" {
-		t.Error("post-entrypoint declared, but this version saves no cache")
-	}
+	checkPostEntrypoint(t, a.Runs.PostEntrypoint)
 	keys := func(m map[string]bool) []string {
 		var out []string
 		for k := range m {
@@ -284,4 +283,29 @@ func sortedCopy(s []string) []string {
 	c := append([]string(nil), s...)
 	sort.Strings(c)
 	return c
+}
+
+// checkPostEntrypoint: action.yml's post-entrypoint is a file the runtime
+// stage creates, and it runs `lockstep action --post` (the post step that
+// saves the cache).
+func checkPostEntrypoint(t *testing.T, post string) {
+	t.Helper()
+	if post == "" {
+		t.Fatal("no post-entrypoint: the cache would never be saved")
+	}
+	data, err := os.ReadFile(filepath.Join(repoRoot, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages := parseDockerfile(t, string(data))
+	final := stages[len(stages)-1]
+	for _, in := range final.ins {
+		if in.cmd == "RUN" && strings.Contains(in.args, "> "+post+" ") {
+			if !strings.Contains(in.args, "exec /usr/local/bin/lockstep action --post") || !strings.Contains(in.args, "chmod 755 "+post) {
+				t.Errorf("line %d: %s does not exec `lockstep action --post` or is not executable: %s", in.line, post, in.args)
+			}
+			return
+		}
+	}
+	t.Errorf("post-entrypoint %q: the runtime stage does not create it", post)
 }

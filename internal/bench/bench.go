@@ -32,7 +32,8 @@ type Options struct {
 	// whatever is installed or newest); missing entries use DefaultVersions.
 	Versions map[string]string
 	// Bins overrides how a tool is started (command prefix, e.g. {"/usr/bin/npm"});
-	// a tool with an entry here is not installed into ToolsDir.
+	// a tool with an entry here is not installed into ToolsDir. For lockstep
+	// it replaces Lockstep as the command (Lockstep must still be set).
 	Bins map[string][]string
 	// NPMInstallFixtures names fixtures (folder base names) where npm's p3/p4
 	// run `npm install` instead of `npm ci`; nil means DefaultNPMInstallFixtures.

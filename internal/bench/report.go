@@ -13,6 +13,7 @@ import (
 type Stats struct {
 	N      int     `json:"n"`
 	Median float64 `json:"median"`
+	Mean   float64 `json:"mean"`
 	Min    float64 `json:"min"`
 	Max    float64 `json:"max"`
 	StdDev float64 `json:"stddev"` // sample standard deviation (n-1); 0 for n < 2
@@ -31,12 +32,13 @@ func Describe(xs []float64) Stats {
 	} else {
 		st.Median = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
+	mean := 0.0
+	for _, x := range s {
+		mean += x
+	}
+	mean /= float64(len(s))
+	st.Mean = mean
 	if len(s) > 1 {
-		mean := 0.0
-		for _, x := range s {
-			mean += x
-		}
-		mean /= float64(len(s))
 		ss := 0.0
 		for _, x := range s {
 			ss += (x - mean) * (x - mean)
@@ -206,70 +208,78 @@ func Summarize(samples []Sample) []Summary {
 
 func secs(ms float64) string { return fmt.Sprintf("%.2f", ms/1000) }
 
-// Markdown renders one table per fixture × phase: tool, successful runs,
-// median wall time, min–max, σ, median user and sys CPU, median max RSS,
-// packages installed, and lockstep's median wall time ÷ the tool's; then
-// the commands, caveats, failures and skips under it.
+// Markdown renders one table per fixture, shaped like utoo's pm-bench
+// tables: a row per phase (p1, p3, p4, p0) and tool with successful/measured
+// runs, wall time as mean ± σ, median and min–max, median user and sys CPU,
+// median max RSS, packages installed, and lockstep's median wall time ÷ the
+// tool's; then the commands, caveats, failures and skips under it.
 func Markdown(samples []Sample) string {
 	sums := Summarize(samples)
 	var b strings.Builder
 	b.WriteString("## lockstep benchmark\n\n")
-	b.WriteString("Wall time is the median over successful runs, with min–max and σ; user, sys and RSS are medians. " +
+	b.WriteString("Wall time in seconds over successful runs: mean ± σ, median, min–max; user, sys and RSS are medians. " +
 		"`lockstep ÷ tool` divides lockstep's median wall time by the tool's: below 1× lockstep is faster.\n")
 	for i := 0; i < len(sums); {
 		j := i
-		for j < len(sums) && sums[j].Fixture == sums[i].Fixture && sums[j].Phase == sums[i].Phase {
+		for j < len(sums) && sums[j].Fixture == sums[i].Fixture {
 			j++
 		}
 		group := sums[i:j]
-		fmt.Fprintf(&b, "\n### %s · %s\n\n", group[0].Fixture, group[0].Phase)
-		b.WriteString("| tool | ok | wall s | min–max s | σ s | user s | sys s | RSS MB | pkgs | lockstep ÷ tool |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "\n### %s\n\n", cell(group[0].Fixture))
+		b.WriteString("| tool | phase | ok | mean ± σ s | median s | min–max s | user s | sys s | RSS MB | pkgs | lockstep ÷ tool |\n")
+		b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		var notes []string
 		for _, s := range group {
 			name := s.Tool
 			if s.Version != "" && s.Version != "?" {
 				name += " " + s.Version
 			}
-			cells := []string{name}
+			cells := []string{cell(name), cell(s.Phase)}
+			dash := func(n int) {
+				for k := 0; k < n; k++ {
+					cells = append(cells, "—")
+				}
+			}
 			switch {
 			case s.Skipped != "" && s.Runs == 0:
-				cells = append(cells, "skipped", "—", "—", "—", "—", "—", "—", "—", "—")
+				cells = append(cells, "skipped")
+				dash(8)
 			case s.OK == 0:
-				cells = append(cells, fmt.Sprintf("0/%d", s.Runs), "—", "—", "—", "—", "—", "—", "—", "—")
+				cells = append(cells, fmt.Sprintf("0/%d", s.Runs))
+				dash(8)
 			default:
-				sigma := "—"
+				mean := secs(s.WallMS.Mean)
 				if s.WallMS.N > 1 {
-					sigma = secs(s.WallMS.StdDev)
+					mean += " ± " + secs(s.WallMS.StdDev)
 				}
 				pkgs := "—"
 				if s.Packages > 0 {
 					pkgs = fmt.Sprint(s.Packages)
 				}
-				ratio := FormatRatio(s.Ratio)
-				cells = append(cells, fmt.Sprintf("%d/%d", s.OK, s.Runs), secs(s.WallMS.Median),
-					secs(s.WallMS.Min)+"–"+secs(s.WallMS.Max), sigma, secs(s.UserMS), secs(s.SysMS),
-					fmt.Sprintf("%.0f", s.MaxRSSKB/1024), pkgs, ratio)
+				cells = append(cells, fmt.Sprintf("%d/%d", s.OK, s.Runs), mean, secs(s.WallMS.Median),
+					secs(s.WallMS.Min)+"–"+secs(s.WallMS.Max), secs(s.UserMS), secs(s.SysMS),
+					fmt.Sprintf("%.0f", s.MaxRSSKB/1024), pkgs, FormatRatio(s.Ratio))
 			}
 			b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+			who := s.Phase + " · " + s.Tool
 			if s.Command != "" || s.Note != "" {
-				n := "- " + s.Tool + ":"
+				n := "- " + who + ":"
 				if s.Command != "" {
-					n += " `" + s.Command + "`"
+					n += " `" + strings.ReplaceAll(oneLine(s.Command), "`", "'") + "`"
 				}
 				switch {
 				case s.Note != "" && s.Command != "":
-					n += " — " + s.Note
+					n += " — " + oneLine(s.Note)
 				case s.Note != "":
-					n += " " + s.Note
+					n += " " + oneLine(s.Note)
 				}
 				notes = append(notes, n)
 			}
 			if s.Skipped != "" {
-				notes = append(notes, "- "+s.Tool+" skipped: "+s.Skipped)
+				notes = append(notes, "- "+who+" skipped: "+oneLine(s.Skipped))
 			}
 			for _, f := range s.Failures {
-				notes = append(notes, "- "+s.Tool+" failed "+f)
+				notes = append(notes, "- "+who+" failed "+oneLine(f))
 			}
 		}
 		if len(notes) > 0 {
@@ -278,6 +288,15 @@ func Markdown(samples []Sample) string {
 		i = j
 	}
 	return b.String()
+}
+
+// cell keeps s on one line and out of the table's syntax.
+func cell(s string) string {
+	return strings.ReplaceAll(oneLine(s), "|", "\\|")
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // JSON renders the samples and their summaries as one indented document:

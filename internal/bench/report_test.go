@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -125,6 +126,31 @@ func TestMarkdownGolden(t *testing.T) {
 	}
 }
 
+// TestMarkdownHostile feeds names and errors with table syntax and newlines:
+// every row keeps the header's cell count.
+func TestMarkdownHostile(t *testing.T) {
+	in := []Sample{
+		{Tool: ToolLockstep, Fixture: "we|ird\nfixture", Phase: PhaseCold, Run: 1, WallMS: 1000, UserMS: 10, SysMS: 10, MaxRSSKB: 1024, Version: "0.1|x\ny"},
+		{Tool: ToolNPM, Fixture: "we|ird\nfixture", Phase: PhaseCold, Run: 1, ExitCode: 1, Err: "exit 1: a | b\nc", Command: "npm `ci`\n--x"},
+	}
+	md := Markdown(in)
+	header := 0
+	for _, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			continue
+		}
+		n := strings.Count(line, "|") - strings.Count(line, `\|`)
+		if header == 0 {
+			header = n
+		} else if n != header {
+			t.Errorf("row has %d separators, header %d: %q", n, header, line)
+		}
+	}
+	if header == 0 || !strings.Contains(md, "### we\\|ird fixture") || !strings.Contains(md, "failed run 1: exit 1: a | b c") {
+		t.Errorf("markdown:\n%s", md)
+	}
+}
+
 func TestSummarize(t *testing.T) {
 	sums := Summarize(goldenSamples())
 	find := func(fx, ph, tool string) Summary {
@@ -158,6 +184,9 @@ func TestSummarize(t *testing.T) {
 	npm := find("small", PhaseCold, ToolNPM)
 	if npm.OK != 2 || npm.Runs != 2 || npm.WallMS.Median != (6610+5830)/2.0 || npm.WallMS.Min != 5830 || npm.WallMS.Max != 6610 {
 		t.Errorf("npm p3 = %+v", npm)
+	}
+	if npm.WallMS.Mean != (6610+5830)/2.0 {
+		t.Errorf("npm p3 mean = %v", npm.WallMS.Mean)
 	}
 	if want := Ratio((1200+1300)/2.0, (6610+5830)/2.0); math.Abs(npm.Ratio-want) > 1e-12 {
 		t.Errorf("npm p3 ratio = %v, want %v", npm.Ratio, want)

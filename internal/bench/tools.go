@@ -123,6 +123,9 @@ func ensureTools(ctx context.Context, o *Options, env []string) (map[string][]st
 	for _, t := range o.Tools {
 		if t == ToolLockstep {
 			bins[t] = []string{o.Lockstep}
+			if b, ok := o.Bins[t]; ok && len(b) > 0 {
+				bins[t] = b // e.g. the binary wrapped in /usr/bin/time
+			}
 			continue
 		}
 		if b, ok := o.Bins[t]; ok && len(b) > 0 {

@@ -35,6 +35,12 @@ func TestActionCommand(t *testing.T) {
 			code: ExitOK, stdout: []string{"::add-mask::" + token, "::group::lockstep diff", "13 changes"}},
 		{name: "bad input", env: map[string]string{"INPUT_COMMAND": "bench"}, code: ExitUsage,
 			stdout: []string{"::error title=lockstep::invalid value \"bench\" for input command"}},
+		{name: "post step without state", args: []string{"--post"}, code: ExitOK,
+			stdout: []string{"the main step left nothing to save"}},
+		{name: "post step with a broken cache", args: []string{"--post"}, env: map[string]string{
+			"STATE_lockstep-cache":  `{"dir":"/nonexistent","entries":[{"kind":"store","key":"lockstep-store-x"}]}`,
+			"ACTIONS_RUNTIME_TOKEN": "rt", "ACTIONS_RESULTS_URL": "http://127.0.0.1:1/"}, code: ExitOK,
+			stdout: []string{"::group::lockstep cache save", "does not exist, nothing to save"}},
 		{name: "unexpected argument", args: []string{"extra"}, code: ExitUsage},
 		{name: "help", args: []string{"-h"}, code: ExitOK},
 	} {

@@ -10,11 +10,12 @@ import (
 	"strings"
 
 	"github.com/lockstep-dev/lockstep/install"
+	"github.com/lockstep-dev/lockstep/internal/progress"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
 
 func runCI(ctx context.Context, args []string, stdio Stdio, getenv func(string) string) int {
-	fs := newFlagSet("ci", "lockstep ci [--dir D] [--omit dev,optional,peer] [--ignore-scripts] [--cache-dir D] [--registry URL] [--concurrency N] [--report FILE]", stdio)
+	fs := newFlagSet("ci", "lockstep ci [--dir D] [--omit dev,optional,peer] [--ignore-scripts] [--cache-dir D] [--registry URL] [--concurrency N] [--report FILE] [--progress auto|always|never]", stdio)
 	dir := fs.String("dir", ".", "project `directory` holding package.json and package-lock.json")
 	var omit, include listFlag
 	fs.Var(&omit, "omit", "dependency `types` to leave out: dev, optional, peer (comma-separated or repeated)")
@@ -25,6 +26,7 @@ func runCI(ctx context.Context, args []string, stdio Stdio, getenv func(string) 
 	registryURL := fs.String("registry", "", "registry `URL` (default from .npmrc, else https://registry.npmjs.org/)")
 	concurrency := fs.Int("concurrency", 64, "parallel downloads")
 	report := fs.String("report", "", "write a JSON timing report to `file`")
+	progressSetting := progressFlag(fs)
 	if code, done := parse(fs, args); done {
 		return code
 	}
@@ -59,11 +61,17 @@ func runCI(ctx context.Context, args []string, stdio Stdio, getenv func(string) 
 	if *cacheDir == "" {
 		*cacheDir = DefaultCacheDir(getenv)
 	}
+	prog, ok := startProgress("ci", *progressSetting, stdio, getenv)
+	if !ok {
+		return ExitUsage
+	}
 	rec := timing.New(nil)
 	res, err := install.CI(ctx, install.Options{
 		Dir: *dir, CacheDir: *cacheDir, Concurrency: *concurrency, Flags: flags,
-		Getenv: getenv, Stdout: stdio.Out, Stderr: stdio.Err, Timing: rec,
+		Getenv: getenv, Stdout: prog.Wrap(stdio.Out), Stderr: prog.Wrap(stdio.Err), Timing: rec,
+		Progress: prog,
 	})
+	prog.Stop()
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "lockstep ci: %v\n", err)
 		if install.IsInputError(err) {
@@ -79,6 +87,24 @@ func runCI(ctx context.Context, args []string, stdio Stdio, getenv func(string) 
 		}
 	}
 	return ExitOK
+}
+
+// progressFlag registers --progress on fs.
+func progressFlag(fs *flag.FlagSet) *string {
+	return fs.String("progress", "auto", "show `progress` on stderr: auto (a live line on a terminal, plain lines when $CI is set), always, never")
+}
+
+// startProgress checks a --progress value and starts the reporter on
+// stdio.Err (nil when progress is off); ok is false after a usage error,
+// already reported.
+func startProgress(cmd, value string, stdio Stdio, getenv func(string) string) (r *progress.Reporter, ok bool) {
+	s, err := progress.ParseSetting(value)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "lockstep %s: invalid value %q for --progress: expected one of \"auto\", \"always\", \"never\"\n", cmd, value)
+		return nil, false
+	}
+	mode := progress.Choose(s, progress.IsTerminal(stdio.Err), getenv)
+	return progress.Start(stdio.Err, mode, progress.Options{Label: "lockstep " + cmd}), true
 }
 
 // writeFileAtomic writes data to a temporary file beside path, then renames

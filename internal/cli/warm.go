@@ -14,7 +14,7 @@ import (
 )
 
 func runWarm(ctx context.Context, args []string, stdio Stdio, getenv func(string) string) int {
-	fs := newFlagSet("warm", "lockstep warm [--dir D] [--cache-dir D] [--registry URL] [--concurrency N] [--prefer-offline|--offline]", stdio)
+	fs := newFlagSet("warm", "lockstep warm [--dir D] [--cache-dir D] [--registry URL] [--concurrency N] [--prefer-offline|--offline] [--progress auto|always|never]", stdio)
 	dir := fs.String("dir", ".", "project `directory` holding package.json (and package-lock.json)")
 	cacheDir := fs.String("cache-dir", "", "cache `directory` (default $LOCKSTEP_CACHE_DIR, $XDG_CACHE_HOME/lockstep or ~/.cache/lockstep)")
 	registryURL := fs.String("registry", "", "registry `URL` (default from .npmrc, else https://registry.npmjs.org/)")
@@ -22,6 +22,7 @@ func runWarm(ctx context.Context, args []string, stdio Stdio, getenv func(string
 	preferOffline := fs.Bool("prefer-offline", false, "use any cached manifest, however old; fetch only what is missing")
 	offline := fs.Bool("offline", false, "never touch the network; fail on a cache miss")
 	nodeVersion := fs.String("node-version", "", "node `version` that engines are judged against (default: `node -v`)")
+	progressSetting := progressFlag(fs)
 	if code, done := parse(fs, args); done {
 		return code
 	}
@@ -57,9 +58,15 @@ func runWarm(ctx context.Context, args []string, stdio Stdio, getenv func(string
 			nv = strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
 		}
 	}
+	prog, ok := startProgress("warm", *progressSetting, stdio, getenv)
+	if !ok {
+		return ExitUsage
+	}
 	res, err := preload.Warm(ctx, *dir, preload.WarmOptions{
 		Config: cfg, CacheDir: *cacheDir, Concurrency: *concurrency, Mode: mode, NodeVersion: nv,
+		Progress: prog,
 	})
+	prog.Stop()
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "lockstep warm: %v\n", cfg.Redact(err.Error()))
 		return ExitFailure

@@ -5,6 +5,11 @@
 // itself unconditionally. Phases may overlap (fetch and extract run as one
 // pipeline); CPU figures of a phase are the process's rusage delta over the
 // phase's wall span, so overlapping phases share CPU time.
+//
+// Compare judges a run's Report against the base branch's History (a
+// bounded, JSON-serializable list of earlier reports) and renders the
+// pull-request timing table (Comparison.Markdown) and a Mermaid bar chart
+// (Comparison.Mermaid). These are pure functions: no I/O, no clock.
 package timing
 
 import (
@@ -25,6 +30,9 @@ type Phase struct {
 	Bytes       int64  `json:"bytes"`
 	CacheHits   int64  `json:"cache_hits"`
 	CacheMisses int64  `json:"cache_misses"`
+	// MaxRSSKB is the process's peak RSS by the end of the phase (0 in
+	// reports written before this field existed).
+	MaxRSSKB int64 `json:"max_rss_kb,omitempty"`
 }
 
 // Packages counts what a run installed.
@@ -175,6 +183,7 @@ func (r *Recorder) Report(command, version string, pk Packages) Report {
 			Bytes:       s.Bytes.Load(),
 			CacheHits:   s.Hits.Load(),
 			CacheMisses: s.Misses.Load(),
+			MaxRSSKB:    ru1.Maxrss,
 		})
 	}
 	return rep

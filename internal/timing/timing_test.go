@@ -48,6 +48,9 @@ func TestReport(t *testing.T) {
 	if f.Name != "fetch" || f.WallMS != 700 || f.Requests != 405 || f.Bytes != 28000000 || f.CacheHits != 1 || f.CacheMisses != 1 {
 		t.Errorf("fetch = %+v", f)
 	}
+	if f.MaxRSSKB <= 0 || f.MaxRSSKB > rep.MaxRSSKB {
+		t.Errorf("fetch max_rss_kb = %d, run's = %d", f.MaxRSSKB, rep.MaxRSSKB)
+	}
 	if l := rep.Phases[1]; l.Name != "link" || l.WallMS != 300 {
 		t.Errorf("link = %+v", l)
 	}
