@@ -153,12 +153,20 @@ func Compare(base, head *Lockfile, opts Options) *Result {
 		r.BaseFormat = base.Format
 	}
 	for _, w := range base.Warnings {
-		r.Warnings = append(r.Warnings, "base: "+w)
+		r.Warnings = append(r.Warnings, "base: "+Redact(w))
 	}
 	for _, w := range head.Warnings {
-		r.Warnings = append(r.Warnings, "head: "+w)
+		r.Warnings = append(r.Warnings, "head: "+Redact(w))
 	}
-	bi, hi := index(base), index(head)
+	// the two sides are independent: index them at the same time
+	var bi map[string]*nameInfo
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		bi = index(base)
+	}()
+	hi := index(head)
+	<-done
 
 	names := make([]string, 0, len(hi)+len(bi))
 	for n := range hi {
@@ -223,6 +231,20 @@ func Compare(base, head *Lockfile, opts Options) *Result {
 	}
 	if needWhy {
 		hw, bw := newWhy(head), newWhy(base)
+		// build the head's walk while the base's is built here, if any
+		// removed package needs it
+		built := make(chan struct{})
+		go func() {
+			defer close(built)
+			hw.build()
+		}()
+		for i := range r.Changes {
+			if c := &r.Changes[i]; !c.Direct && c.Kind == Removed {
+				bw.build()
+				break
+			}
+		}
+		<-built
 		for i := range r.Changes {
 			c := &r.Changes[i]
 			if c.Direct {
@@ -252,71 +274,116 @@ func sameSet(a, b []string) bool {
 }
 
 // why answers, lazily, which direct dependencies reach a name, by a
-// breadth-first walk of the name graph from each direct dependency.
+// breadth-first walk of the name graph from each direct dependency. Names
+// are numbered once, so the walk works on slices, not maps of strings.
 type why struct {
 	l       *Lockfile
-	reached map[string][]string
+	built   bool
+	ids     map[string]int32
+	directs []string // sorted
+	// from[id] holds up to MaxWhy indexes into directs that reach id
+	from [][MaxWhy]int32
+	n    []uint8
 }
 
 func newWhy(l *Lockfile) *why { return &why{l: l} }
 
 func (w *why) of(name string) []string {
-	if w.reached == nil {
+	if !w.built {
 		w.build()
 	}
-	return w.reached[name]
+	id, ok := w.ids[name]
+	if !ok || w.n[id] == 0 {
+		return nil
+	}
+	if _, direct := w.l.Direct[name]; direct {
+		return nil
+	}
+	idx := w.from[id][:w.n[id]]
+	out := make([]string, len(idx))
+	for i, d := range idx {
+		out[i] = w.directs[d]
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (w *why) build() {
-	w.reached = map[string][]string{}
-	deps := make(map[string][]string, len(w.l.Packages))
-	for i := range w.l.Packages {
-		p := &w.l.Packages[i]
-		deps[p.Name] = append(deps[p.Name], p.Dependencies...)
+	w.built = true
+	pk := w.l.Packages
+	w.ids = make(map[string]int32, len(pk)+len(w.l.Direct))
+	id := func(name string) int32 {
+		i, ok := w.ids[name]
+		if !ok {
+			i = int32(len(w.ids))
+			w.ids[name] = i
+		}
+		return i
 	}
-	directs := make([]string, 0, len(w.l.Direct))
+	pkgID := make([]int32, len(pk))
+	for i := range pk {
+		pkgID[i] = id(pk[i].Name)
+	}
+	deps := make([][]int32, len(w.ids))
+	for i := range pk {
+		for _, d := range pk[i].Dependencies {
+			did := id(d)
+			for int(did) >= len(deps) {
+				deps = append(deps, nil)
+			}
+			deps[pkgID[i]] = append(deps[pkgID[i]], did)
+		}
+	}
+	w.directs = make([]string, 0, len(w.l.Direct))
 	for n := range w.l.Direct {
-		directs = append(directs, n)
+		w.directs = append(w.directs, n)
 	}
-	sort.Strings(directs)
+	sort.Strings(w.directs)
+	isDirect := make([]bool, len(w.ids)+len(w.directs))
+	w.from = make([][MaxWhy]int32, len(w.ids)+len(w.directs))
+	w.n = make([]uint8, len(w.ids)+len(w.directs))
 	// Propagate "reached from" sets (at most MaxWhy direct names each) down
 	// the name graph; a name is requeued only when its set grows, so each
 	// is processed at most MaxWhy+1 times.
-	from := make(map[string][]string, len(deps))
-	queue := make([]string, 0, len(directs))
-	for _, d := range directs {
-		from[d] = []string{d}
-		queue = append(queue, d)
+	queue := make([]int32, 0, len(w.directs))
+	for di, d := range w.directs {
+		i := id(d)
+		isDirect[i] = true
+		w.from[i][0], w.n[i] = int32(di), 1
+		queue = append(queue, i)
 	}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		src := from[n]
+	for q := 0; q < len(queue); q++ {
+		n := queue[q]
+		if int(n) >= len(deps) {
+			continue
+		}
+		src := w.from[n][:w.n[n]]
 		for _, c := range deps[n] {
-			if _, direct := w.l.Direct[c]; direct {
+			if isDirect[c] {
 				continue
 			}
-			cur := from[c]
 			grew := false
 			for _, d := range src {
-				if len(cur) >= MaxWhy {
+				cnt := int(w.n[c])
+				if cnt >= MaxWhy {
 					break
 				}
-				if !contains(cur, d) {
-					cur = append(cur, d)
+				have := false
+				for _, e := range w.from[c][:cnt] {
+					if e == d {
+						have = true
+						break
+					}
+				}
+				if !have {
+					w.from[c][cnt] = d
+					w.n[c]++
 					grew = true
 				}
 			}
 			if grew {
-				from[c] = cur
 				queue = append(queue, c)
 			}
-		}
-	}
-	for n, ds := range from {
-		if _, direct := w.l.Direct[n]; !direct {
-			sort.Strings(ds)
-			w.reached[n] = ds
 		}
 	}
 }

@@ -68,18 +68,15 @@ func flags(bi, hi map[string]*nameInfo, opts Options) []Flag {
 	regs := registries(opts)
 	var out []Flag
 	add := func(p *Package, flag, format string, args ...any) {
-		out = append(out, Flag{Name: p.Name, Version: p.Version, Flag: flag, Detail: fmt.Sprintf(format, args...)})
+		out = append(out, Flag{Name: p.Name, Version: p.Version, Flag: flag, Detail: Redact(fmt.Sprintf(format, args...))})
 	}
 	for name, h := range hi {
 		b := bi[name]
 		// one flag set per name@version, even when installed at several paths
-		done := map[string]bool{}
-		for _, p := range h.pkgs {
-			key := p.Version + "\x00" + p.Resolved + "\x00" + p.Integrity
-			if done[key] {
+		for i, p := range h.pkgs {
+			if seenBefore(h.pkgs[:i], p) {
 				continue
 			}
-			done[key] = true
 			var old *Package // same version in base
 			var anyOld *Package
 			if b != nil {
@@ -169,6 +166,17 @@ func flags(bi, hi map[string]*nameInfo, opts Options) []Flag {
 		out = []Flag{}
 	}
 	return out
+}
+
+// seenBefore reports that an earlier copy had the same version, source and
+// integrity (a name has few copies: a linear scan beats a map).
+func seenBefore(earlier []*Package, p *Package) bool {
+	for _, q := range earlier {
+		if q.Version == p.Version && q.Resolved == p.Resolved && q.Integrity == p.Integrity {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/lockstep-dev/lockstep/cache/manifest"
 	"github.com/lockstep-dev/lockstep/install/arborist"
@@ -41,6 +42,9 @@ type ResolveOptions struct {
 	Mode manifest.Mode
 	// Write writes the lockfile (false: only return it).
 	Write bool
+	// MinRetryDelay and MaxRetryDelay shorten the registry client's
+	// backoff (tests).
+	MinRetryDelay, MaxRetryDelay time.Duration
 }
 
 // ResolveResult is what Resolve produced.
@@ -94,7 +98,8 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	}
 
 	stats := &registry.Stats{}
-	client, err := registry.New(cfg, registry.Options{Concurrency: o.Concurrency, Stats: stats})
+	client, err := registry.New(cfg, registry.Options{Concurrency: o.Concurrency, Stats: stats,
+		MinRetryDelay: o.MinRetryDelay, MaxRetryDelay: o.MaxRetryDelay})
 	if err != nil {
 		return nil, &InputError{err}
 	}
@@ -129,49 +134,27 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 		return nil, &InputError{err}
 	}
 	// Fetch the whole closure in parallel; the tree is then placed in
-	// sequence over the documents in memory.
-	pre, err := preload.Preload(ctx, roots, preload.Options{
-		Concurrency: o.Concurrency, Fetcher: fetcher, NodeVersion: nodeVersion,
+	// sequence over the documents in memory. A package that failed is not
+	// asked for again: the resolver reports it where npm would (who
+	// required it), from the same error.
+	memo := &memoFetcher{inner: fetcher, docs: map[string]*packument.Packument{}, errs: map[string]error{}}
+	_, preErr := preload.Preload(ctx, roots, preload.Options{
+		Concurrency: o.Concurrency, Fetcher: memo, NodeVersion: nodeVersion,
 		SkipPeers: legacy, Overrides: overrides,
 	})
-	preErr := err
-	docs := map[string]*packument.Packument{}
-	if pre != nil {
-		docs = pre.Packuments
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		// The resolver reports bad input with its own words (who required
-		// what); fall through and let it fail where npm would.
-		docs = map[string]*packument.Packument{}
+	if getenv("LOCKSTEP_DEBUG") != "" {
+		fmt.Fprintf(stderr, "resolve: preloaded %d packuments, preload error: %v\n", len(memo.docs), preErr)
 	}
-	var mu sync.Mutex
-	misses := 0
-	fetch := func(ctx context.Context, name string) (*packument.Packument, error) {
-		mu.Lock()
-		d := docs[name]
-		mu.Unlock()
-		if d != nil {
-			return d, nil
-		}
-		misses++
-		d, err := fetcher.Packument(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		mu.Lock()
-		docs[name] = d
-		mu.Unlock()
-		return d, nil
-	}
+	fetch := memo.Packument
 	tree, err := arborist.Build(ctx, arborist.Options{
 		Dir: o.Dir, Fetch: fetch, NodeVersion: nodeVersion,
 		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
 		Platform: plat, Lockfile: existing, Tarball: tarballReader(client, o.Dir),
 		Warn: func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
 	})
-	if getenv("LOCKSTEP_DEBUG") != "" {
-		fmt.Fprintf(stderr, "resolve: preloaded %d packuments, %d fetched during placement, preload error: %v\n", len(pre.Packuments), misses, preErr)
-	}
 	if err != nil {
 		if errors.Is(err, arborist.ErrResolve) {
 			return nil, &InputError{fmt.Errorf("failed to resolve the dependencies of %q: %w", filepath.Join(o.Dir, "package.json"), err)}
@@ -252,4 +235,35 @@ func missingRoots(roots []preload.Request, lf *lockfile.Lockfile) []preload.Requ
 		}
 	}
 	return out
+}
+
+// memoFetcher remembers every packument and every failure (but a
+// cancellation) by name, so that preloading and placement fetch each
+// package once.
+type memoFetcher struct {
+	inner preload.Fetcher
+	mu    sync.Mutex
+	docs  map[string]*packument.Packument
+	errs  map[string]error
+}
+
+func (m *memoFetcher) Packument(ctx context.Context, name string) (*packument.Packument, error) {
+	m.mu.Lock()
+	d, err := m.docs[name], m.errs[name]
+	m.mu.Unlock()
+	if d != nil || err != nil {
+		return d, err
+	}
+	d, err = m.inner.Packument(ctx, name)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if err != nil {
+		m.errs[name] = err
+	} else {
+		m.docs[name] = d
+	}
+	m.mu.Unlock()
+	return d, err
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,9 +65,21 @@ func (c *Cache) Dir() string { return c.dir }
 
 // RegistryKey is the directory name of a registry's entries.
 func RegistryKey(registry string) string {
-	registry = strings.TrimRight(registry, "/") + "/"
-	sum := sha256.Sum256([]byte(registry))
+	sum := sha256.Sum256([]byte(canonRegistry(registry)))
 	return hex.EncodeToString(sum[:8])
+}
+
+// canonRegistry is registry with one trailing slash and without
+// credentials: entries are keyed and labelled by it, so a password in a
+// registry URL never reaches the cache (which CI uploads and restores).
+func canonRegistry(registry string) string {
+	if strings.Contains(registry, "@") {
+		if u, err := url.Parse(registry); err == nil && u.User != nil {
+			u.User = nil
+			registry = u.String()
+		}
+	}
+	return strings.TrimRight(registry, "/") + "/"
 }
 
 // path is the entry file of name. Names are URL-safe in the registry; a
@@ -115,7 +128,7 @@ func (c *Cache) Load(registry, name string) (*Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to load %q from the manifest cache %q: %w", name, path, err)
 	}
-	if m.Name != name || strings.TrimRight(m.Registry, "/") != strings.TrimRight(registry, "/") {
+	if m.Name != name || canonRegistry(m.Registry) != canonRegistry(registry) {
 		return nil, fmt.Errorf("failed to load %q from the manifest cache %q: %w: entry is for %q from %q", name, path, ErrCorrupt, m.Name, m.Registry)
 	}
 	return &Entry{Packument: p, Validators: m.Validators, Fetched: st.ModTime()}, nil
@@ -141,7 +154,7 @@ func (c *Cache) Store(registry, name string, p *packument.Packument, v Validator
 	if err != nil {
 		return err
 	}
-	data := encode(meta{Registry: strings.TrimRight(registry, "/") + "/", Name: name, Validators: v}, p)
+	data := encode(meta{Registry: canonRegistry(registry), Name: name, Validators: v}, p)
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)

@@ -4,6 +4,7 @@
 // Layout under the cache root:
 //
 //	<root>/store/v1/<algo>/<2 hex>/<rest of hex>/   complete entries
+//	<root>/store/v1/<algo>/<2 hex>/<rest of hex>.idx  each entry's index (see Verify)
 //	<root>/store/v1/tmp/<key>.<random>/             entries being filled or removed
 //	<root>/store/v1/locks/<key>.lock                per-key flock files
 //
@@ -13,6 +14,8 @@
 // Both renames are atomic, so a killed process leaves either no entry or a
 // complete one, plus perhaps a stale temporary directory that a later Open
 // deletes once it is older than StaleAge and nobody holds its key's lock.
+// The index is renamed into place just before its entry, so an entry that
+// exists always has one (an index may briefly exist without its entry).
 // Nothing is fsynced: the invariant holds against killed processes, not
 // against power loss (a CI cache is disposable).
 //
@@ -177,6 +180,11 @@ func (s *Store) put(key, dir string, fill func(string) error) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return "", fmt.Errorf("failed to create store directory %q: %w", filepath.Dir(dir), err)
 	}
+	// The index goes first: an index without its entry is harmless, an
+	// entry without its index would fail Verify.
+	if err := writeIndex(tmp, dir+IndexSuffix); err != nil {
+		return "", fmt.Errorf("failed to index %q: %w", key, err)
+	}
 	if err := renameNoReplace(tmp, dir); err != nil {
 		if errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOTEMPTY) {
 			// Someone not honouring the lock won the race; theirs is
@@ -205,8 +213,14 @@ func (s *Store) Remove(key string) error {
 	trash := filepath.Join(s.tmp, key+".removed."+randHex())
 	if err := os.Rename(dir, trash); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
+			if err := os.Remove(dir + IndexSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("failed to remove store entry %q: %w", key, err)
+			}
 			return nil
 		}
+		return fmt.Errorf("failed to remove store entry %q: %w", key, err)
+	}
+	if err := os.Remove(dir + IndexSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("failed to remove store entry %q: %w", key, err)
 	}
 	if err := os.RemoveAll(trash); err != nil {

@@ -94,3 +94,24 @@ func Parse(data []byte, path string) (*diff.Lockfile, error) {
 	}
 	return nil, diff.Errorf(path, 0, 0, "unknown lockfile format: expected package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml or bun.lock")
 }
+
+// ParsePair reads a base and a head lockfile, as Parse does, at the same
+// time on two goroutines. The first error, base before head, is returned.
+func ParsePair(base []byte, basePath string, head []byte, headPath string) (*diff.Lockfile, *diff.Lockfile, error) {
+	var h *diff.Lockfile
+	var herr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h, herr = Parse(head, headPath)
+	}()
+	b, berr := Parse(base, basePath)
+	<-done
+	if berr != nil {
+		return nil, nil, berr
+	}
+	if herr != nil {
+		return nil, nil, herr
+	}
+	return b, h, nil
+}

@@ -49,11 +49,23 @@ func (f *NetFetcher) Packument(ctx context.Context, name string) (*packument.Pac
 // core is parsed at a time, and the big buffers are reused rather than
 // regrown (growing a buffer per document cost more CPU than parsing it).
 func FetchDoc(ctx context.Context, c *registry.Client, name, accept string, fn func(body []byte) error) error {
+	_, err := FetchDocConditional(ctx, c, name, accept, registry.Validators{}, func(body []byte, _ registry.Validators) error {
+		return fn(body)
+	})
+	return err
+}
+
+// FetchDocConditional is FetchDoc with revalidation
+// (registry.Client.FetchConditional): cond's ETag and Last-Modified are
+// sent when set, a 304 Not Modified returns notModified without calling
+// fn, and fn gets the validators of a new document with its body.
+func FetchDocConditional(ctx context.Context, c *registry.Client, name, accept string, cond registry.Validators, fn func(body []byte, v registry.Validators) error) (notModified bool, err error) {
 	if accept == "" {
 		accept = AcceptFull
 	}
 	var decodeErr error
-	err := c.Fetch(ctx, c.PackumentURL(name), accept, func(body io.Reader) error {
+	notModified, err = c.FetchConditional(ctx, c.PackumentURL(name), accept, cond, func(body io.Reader, v registry.Validators) error {
+		decodeErr = nil
 		var cb chunkBuf
 		defer cb.release()
 		if err := cb.readFrom(body); err != nil {
@@ -61,21 +73,25 @@ func FetchDoc(ctx context.Context, c *registry.Client, name, accept string, fn f
 		}
 		buf := <-decodeSlots
 		buf = cb.bytes(buf)
-		decodeErr = fn(buf)
+		decodeErr = fn(buf, v)
 		if cap(buf) > maxKeptBuffer {
 			buf = nil
 		}
 		decodeSlots <- buf
-		return nil
+		// A document damaged in transit is worth another download.
+		return registry.MarkRetryable(decodeErr)
 	})
+	if decodeErr != nil {
+		return false, decodeErr // the last attempt's, after the retries
+	}
 	if err != nil {
 		var he *registry.HTTPError
 		if errors.As(err, &he) && he.Status == 404 {
-			return fmt.Errorf("package %q not found in the registry: %w", name, err)
+			return false, fmt.Errorf("package %q not found in the registry: %w", name, err)
 		}
-		return err
+		return false, err
 	}
-	return decodeErr
+	return notModified, nil
 }
 
 const (
@@ -139,17 +155,18 @@ func (cb *chunkBuf) release() {
 }
 
 // RegistryOrigin adapts a registry.Client to manifest.Origin for the
-// manifest cache. registry.Client has no conditional requests yet, so it
-// never sends validators and never sees 304: stale entries are refetched
-// in full (the local mirror sends no ETag/Last-Modified anyway).
+// manifest cache: a stale entry is revalidated with the ETag and
+// Last-Modified the registry sent with it (If-None-Match /
+// If-Modified-Since), and a 304 keeps the cached document. A registry that
+// sends neither validator gets an unconditional request (a full refetch).
 type RegistryOrigin struct {
 	Client *registry.Client
 	Accept string // AcceptFull when empty
 }
 
 // FetchPackument implements manifest.Origin.
-func (o *RegistryOrigin) FetchPackument(ctx context.Context, name string, _ manifest.Validators, fn func(body []byte, v manifest.Validators) error) (bool, error) {
-	return false, FetchDoc(ctx, o.Client, name, o.Accept, func(body []byte) error {
-		return fn(body, manifest.Validators{})
+func (o *RegistryOrigin) FetchPackument(ctx context.Context, name string, cond manifest.Validators, fn func(body []byte, v manifest.Validators) error) (bool, error) {
+	return FetchDocConditional(ctx, o.Client, name, o.Accept, registry.Validators(cond), func(body []byte, v registry.Validators) error {
+		return fn(body, manifest.Validators(v))
 	})
 }

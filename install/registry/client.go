@@ -224,6 +224,11 @@ func MarkRetryable(err error) error {
 // called once per attempt; a retryable error from fn (IsRetryable) causes a
 // new attempt. Accept is sent when non-empty.
 func (c *Client) Fetch(ctx context.Context, rawURL, accept string, fn func(body io.Reader) error) error {
+	_, err := c.fetch(ctx, rawURL, accept, nil, func(body io.Reader, _ Validators) error { return fn(body) })
+	return err
+}
+
+func (c *Client) fetch(ctx context.Context, rawURL, accept string, cond *Validators, fn func(body io.Reader, v Validators) error) (notModified bool, err error) {
 	auth := c.cfg.Auth(rawURL)
 	var redacted string // computed lazily: only errors and logs need it
 	red := func() string {
@@ -233,16 +238,16 @@ func (c *Client) Fetch(ctx context.Context, rawURL, accept string, fn func(body 
 		return redacted
 	}
 	for attempt := 1; ; attempt++ {
-		retryAfter, err := c.attempt(ctx, rawURL, accept, auth, fn)
+		retryAfter, notModified, err := c.attempt(ctx, rawURL, accept, auth, cond, fn)
 		if err == nil {
-			return nil
+			return notModified, nil
 		}
 		if ctx.Err() != nil {
-			return &fetchError{url: red(), msg: ctx.Err().Error(), err: ctx.Err(), attempts: attempt}
+			return false, &fetchError{url: red(), msg: ctx.Err().Error(), err: ctx.Err(), attempts: attempt}
 		}
 		retry := IsRetryable(err) && attempt <= c.retries
 		if !retry {
-			return c.wrapErr(err, red(), attempt)
+			return false, c.wrapErr(err, red(), attempt)
 		}
 		delay := c.backoff(attempt, retryAfter)
 		c.stats.Retries.Add(1)
@@ -253,7 +258,7 @@ func (c *Client) Fetch(ctx context.Context, rawURL, accept string, fn func(body 
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return &fetchError{url: red(), msg: ctx.Err().Error(), err: ctx.Err(), attempts: attempt}
+			return false, &fetchError{url: red(), msg: ctx.Err().Error(), err: ctx.Err(), attempts: attempt}
 		case <-t.C:
 		}
 	}
@@ -307,12 +312,15 @@ func (cr *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *Client) attempt(ctx context.Context, rawURL, accept, auth string, fn func(io.Reader) error) (time.Duration, error) {
+// attempt sends one request. With cond, the validators it holds are sent
+// as If-None-Match / If-Modified-Since, and a 304 answer is notModified
+// (fn is not called).
+func (c *Client) attempt(ctx context.Context, rawURL, accept, auth string, cond *Validators, fn func(io.Reader, Validators) error) (retryAfter time.Duration, notModified bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	req.Header = make(http.Header, 3)
+	req.Header = make(http.Header, 5)
 	req.Header["User-Agent"] = []string{c.ua}
 	if accept != "" {
 		req.Header["Accept"] = []string{accept}
@@ -320,10 +328,13 @@ func (c *Client) attempt(ctx context.Context, rawURL, accept, auth string, fn fu
 	if auth != "" {
 		req.Header["Authorization"] = []string{auth}
 	}
+	if cond != nil {
+		cond.setHeaders(req.Header)
+	}
 	c.stats.Requests.Add(1)
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	cr := countingReader{r: resp.Body}
 	defer func() {
@@ -332,6 +343,9 @@ func (c *Client) attempt(ctx context.Context, rawURL, accept, auth string, fn fu
 		resp.Body.Close()
 		c.stats.Bytes.Add(cr.n)
 	}()
+	if resp.StatusCode == http.StatusNotModified && cond != nil && !cond.IsZero() {
+		return 0, true, nil
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		he := &HTTPError{Status: resp.StatusCode, StatusText: resp.Status}
 		if he.StatusText == "" {
@@ -340,12 +354,12 @@ func (c *Client) attempt(ctx context.Context, rawURL, accept, auth string, fn fu
 		if retryableStatus(resp.StatusCode) {
 			he.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		}
-		return he.RetryAfter, he
+		return he.RetryAfter, false, he
 	}
-	if err := fn(&cr); err != nil {
-		return 0, err
+	if err := fn(&cr, validatorsOf(resp.Header)); err != nil {
+		return 0, false, err
 	}
-	return 0, nil
+	return 0, false, nil
 }
 
 // parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent/invalid.

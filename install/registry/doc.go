@@ -17,6 +17,12 @@
 //     and 5xx, honouring Retry-After, and when the body consumer fails with
 //     a retryable error (truncated or reset stream). Other statuses fail
 //     at once with *HTTPError.
+//   - FetchConditional revalidates: it sends a cached copy's ETag as
+//     If-None-Match and its Last-Modified as If-Modified-Since, reports a
+//     304 as notModified without calling the body consumer, and hands the
+//     consumer the new validators with a 2xx body. A 304 to a request that
+//     sent no validator is an *HTTPError. Nothing is cached here: the
+//     caller (cache/manifest) keeps documents and decides freshness.
 //   - Error messages name the URL with secrets removed (npmrc Redact) and
 //     never contain credentials.
 package registry

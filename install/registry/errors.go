@@ -23,7 +23,17 @@ func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	// net/http's own timeouts (fetch-timeout: "timeout awaiting response
+	// headers") also match context.DeadlineExceeded; Fetch has already
+	// checked the caller's context, so these are the server's fault.
+	var timeout net.Error
+	if errors.As(err, &timeout) && timeout.Timeout() && !wrapsContextDeadline(err) {
+		return true
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	var re retryableError
@@ -76,6 +86,30 @@ func IsRetryable(err error) bool {
 		msg := ue.Err.Error()
 		return strings.Contains(msg, "connection reset") || strings.Contains(msg, "server closed") ||
 			strings.Contains(msg, "transport connection broken") || strings.Contains(msg, "EOF")
+	}
+	return false
+}
+
+// wrapsContextDeadline reports whether context.DeadlineExceeded itself (not
+// an error that merely matches it through an Is method) is in err's chain.
+func wrapsContextDeadline(err error) bool {
+	for err != nil {
+		if err == context.DeadlineExceeded {
+			return true
+		}
+		switch x := err.(type) {
+		case interface{ Unwrap() error }:
+			err = x.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range x.Unwrap() {
+				if wrapsContextDeadline(e) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
 	}
 	return false
 }

@@ -101,13 +101,13 @@ func IsInputError(err error) bool {
 // inputNames and outputNames are the inputs this version reads and the
 // outputs it may write; action.yml declares exactly these (a test checks).
 var (
-	inputNames  = []string{"command", "working-directory", "token", "registry", "cache", "cache-key-prefix", "comment", "concurrency", "omit", "ignore-scripts", "lockfile", "base-ref"}
+	inputNames  = []string{"command", "working-directory", "token", "registry", "cache", "cache-key-prefix", "comment", "concurrency", "omit", "ignore-scripts", "lockfile", "base-ref", "node-version"}
 	outputNames = []string{"cache-hit", "lockfile-changed", "added", "removed", "upgraded", "downgraded", "duration-ms", "report"}
 )
 
 // inputs are the action's inputs this version implements.
 type inputs struct {
-	command        string // ci | diff | warm
+	command        string // ci | install | resolve | diff | warm
 	workingDir     string // relative to the workspace, slash-separated, "." for the root
 	token          string
 	registry       string
@@ -119,6 +119,7 @@ type inputs struct {
 	ignoreScripts  bool
 	lockfile       string // relative to workingDir; "" to detect
 	baseRef        string
+	nodeVersion    string // judged against engines by resolve/install; "" for `node -v`
 }
 
 func readInputs(a *githubactions.Action) (inputs, error) {
@@ -133,18 +134,29 @@ func readInputs(a *githubactions.Action) (inputs, error) {
 		omit:           a.GetInput("omit"),
 		lockfile:       a.GetInput("lockfile"),
 		baseRef:        a.GetInput("base-ref"),
+		nodeVersion:    strings.TrimPrefix(a.GetInput("node-version"), "v"),
 	}
 	if in.command == "" {
 		in.command = "ci"
 	}
-	if in.command != "ci" && in.command != "diff" && in.command != "warm" {
-		return in, &InputError{fmt.Sprintf("invalid value %q for input command: expected \"ci\", \"diff\" or \"warm\" (this version of the action implements only these)", in.command)}
+	switch in.command {
+	case "ci", "install", "resolve", "diff", "warm":
+	case "bench":
+		return in, &InputError{fmt.Sprintf("invalid value %q for input command: bench is not available in the action; run `lockstep bench` in a job step (it installs npm, pnpm and bun itself)", in.command)}
+	default:
+		return in, &InputError{fmt.Sprintf("invalid value %q for input command: expected \"ci\", \"install\", \"resolve\", \"diff\" or \"warm\"", in.command)}
 	}
-	if in.cache == "" {
-		in.cache = "manifests"
+	if in.cache == "" || in.cache == "auto" {
+		// What the command reads: resolve reads registry manifests; ci
+		// and install also install from the package store, which warm
+		// fills for them.
+		in.cache = "all"
+		if in.command == "resolve" {
+			in.cache = "manifests"
+		}
 	}
 	if cacheKinds(in.cache) == nil && in.cache != "none" {
-		return in, &InputError{fmt.Sprintf("invalid value %q for input cache: expected \"manifests\", \"store\", \"all\" or \"none\"", in.cache)}
+		return in, &InputError{fmt.Sprintf("invalid value %q for input cache: expected \"auto\", \"manifests\", \"store\", \"all\" or \"none\"", in.cache)}
 	}
 	if in.cacheKeyPrefix == "" {
 		in.cacheKeyPrefix = "lockstep"
@@ -275,7 +287,7 @@ type runner struct {
 
 func (r *runner) run(ctx context.Context) error {
 	dir := filepath.Join(r.gh.workspace, filepath.FromSlash(r.in.workingDir))
-	install := r.in.command == "ci" || r.in.command == "warm"
+	install := r.in.command == "ci" || r.in.command == "install" || r.in.command == "resolve" || r.in.command == "warm"
 	if r.gh.eventName == "pull_request_target" && install {
 		r.a.Noticef("lockstep: pull_request_target runs with the base repository's token and secrets, so the pull request's code is not installed and the cache is neither restored nor saved: lockfiles are read through the API and only diffed. Use a pull_request workflow to install.")
 		install = false
@@ -291,7 +303,11 @@ func (r *runner) run(ctx context.Context) error {
 	if install {
 		entries := r.restoreCache(ctx, dir)
 		if err := r.install(ctx, dir); err != nil {
-			r.summary(fmt.Sprintf("### lockstep ci · %s\n\n❌ The install failed: %s\n", render.Escape(r.in.workingDir), render.Escape(err.Error())))
+			what := "install"
+			if r.in.command == "resolve" {
+				what = "resolution"
+			}
+			r.summary(fmt.Sprintf("### lockstep %s · %s\n\n❌ The %s failed: %s\n", r.in.command, render.Escape(r.in.workingDir), what, render.Escape(err.Error())))
 			return err
 		}
 		r.saveState(entries)
@@ -331,7 +347,7 @@ func (r *runner) run(ctx context.Context) error {
 }
 
 func (r *runner) install(ctx context.Context, dir string) error {
-	r.a.Group("lockstep ci")
+	r.a.Group("lockstep " + r.in.command)
 	defer r.a.EndGroup()
 	flags := map[string]string{}
 	if r.in.registry != "" {
@@ -344,15 +360,39 @@ func (r *runner) install(ctx context.Context, dir string) error {
 		flags["ignore-scripts"] = "true"
 	}
 	rec := r.rec
-	res, err := installCI(ctx, install.Options{
-		Dir: dir, CacheDir: r.cacheDir(), Concurrency: r.in.concurrency, Flags: flags,
-		Getenv: r.o.Getenv, Stdout: r.o.Stdout, Stderr: r.o.Stderr, Timing: rec,
-		MinRetryDelay: r.o.InstallRetryDelay, MaxRetryDelay: r.o.InstallRetryDelay,
-	})
-	if err != nil {
-		return fmt.Errorf("failed to install %q: %w", r.in.workingDir, err)
+	var pk timing.Packages
+	if r.in.command == "install" || r.in.command == "resolve" {
+		rflags := map[string]string{}
+		if r.in.registry != "" {
+			rflags["registry"] = r.in.registry
+		}
+		rres, err := resolveProject(ctx, install.ResolveOptions{
+			Dir: dir, CacheDir: r.cacheDir(), Concurrency: max(r.in.concurrency, 128), Flags: rflags,
+			Getenv: r.o.Getenv, Stderr: r.o.Stderr, Timing: rec, NodeVersion: r.in.nodeVersion, Write: true,
+		})
+		if err != nil {
+			return fmt.Errorf("failed to resolve %q: %w", r.in.workingDir, err)
+		}
+		if rres.Changed {
+			fmt.Fprintf(r.o.Stdout, "lockstep: wrote %s (%d packages)\n", rres.Path, rres.Packages)
+		}
+		pk.Total = rres.Packages
+		if err := chownToWorkspace(r.gh.workspace, dir, rres.Path); err != nil {
+			r.a.Warningf("lockstep: failed to hand files back to the workspace owner: %v", err)
+		}
 	}
-	rep := rec.Report("ci", r.o.Version, res.Packages)
+	if r.in.command != "resolve" {
+		res, err := installCI(ctx, install.Options{
+			Dir: dir, CacheDir: r.cacheDir(), Concurrency: r.in.concurrency, Flags: flags,
+			Getenv: r.o.Getenv, Stdout: r.o.Stdout, Stderr: r.o.Stderr, Timing: rec,
+			MinRetryDelay: r.o.InstallRetryDelay, MaxRetryDelay: r.o.InstallRetryDelay,
+		})
+		if err != nil {
+			return fmt.Errorf("failed to install %q: %w", r.in.workingDir, err)
+		}
+		pk = res.Packages
+	}
+	rep := rec.Report(r.in.command, r.o.Version, pk)
 	r.report = &rep
 	reportDir := r.o.Getenv("RUNNER_TEMP")
 	if reportDir == "" {
@@ -365,7 +405,9 @@ func (r *runner) install(ctx context.Context, dir string) error {
 		r.res.ReportPath = reportPath
 		r.setOutput("report", reportPath)
 	}
-	fmt.Fprintf(r.o.Stdout, "lockstep: installed %d packages (%d downloaded) in %d ms\n", res.Packages.Installed, res.Packages.Downloaded, rep.WallMS)
+	if r.in.command != "resolve" {
+		fmt.Fprintf(r.o.Stdout, "lockstep: installed %d packages (%d downloaded) in %d ms\n", pk.Installed, pk.Downloaded, rep.WallMS)
+	}
 	if err := chownToWorkspace(r.gh.workspace, dir, reportPath); err != nil {
 		r.a.Warningf("lockstep: failed to hand files back to the workspace owner: %v", err)
 	}
@@ -391,6 +433,9 @@ func (r *runner) cacheDir() string {
 // installCI is install.CI; a variable so tests can observe the
 // pull_request_target guard without a registry.
 var installCI = install.CI
+
+// resolveProject is install.Resolve, a variable for the same reason.
+var resolveProject = install.Resolve
 
 // lockfileNames are tried in order when the lockfile input is empty.
 var lockfileNames = []string{"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock"}

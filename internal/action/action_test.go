@@ -311,7 +311,7 @@ func TestPullRequestTwoRuns(t *testing.T) {
 	// both pages were read on each run: on the first the marker is on none,
 	// on the second the comment is on page 2, behind the 150 others
 	if got := h.gh.Count("GET", "/repos/octo/app/issues/7/comments"); got != 2+2 {
-		t.Errorf("list requests = %d, want 4", got)
+		t.Errorf("list requests = %d, want 4\n%+v", got, h.gh.Log())
 	}
 }
 
@@ -554,5 +554,44 @@ func TestNoFileCommands(t *testing.T) {
 	res, err := h.run()
 	if err != nil || !res.LockfileChanged || res.Summary.Upgraded != 1 {
 		t.Fatalf("run: %+v %v", res, err)
+	}
+}
+
+// TestResolveAndInstallCommands: command resolve writes the lockfile npm
+// would write from package.json; command install also installs it.
+func TestResolveAndInstallCommands(t *testing.T) {
+	for _, command := range []string{"resolve", "install"} {
+		t.Run(command, func(t *testing.T) {
+			h := newHarness(t, "push")
+			reg := registry(t)
+			h.env["INPUT_COMMAND"] = command
+			h.env["INPUT_REGISTRY"] = reg.URL()
+			h.env["INPUT_NODE-VERSION"] = "v20.0.0"
+			h.write("package.json", `{"name":"web","version":"1.0.0","dependencies":{"left-pad":"^1.2.0","is-odd":"3.0.1"}}`+"\n")
+			res, err := h.run()
+			if err != nil {
+				t.Fatalf("%v\n%s%s", err, h.out.String(), h.err.String())
+			}
+			lock, err := os.ReadFile(filepath.Join(h.ws, "package-lock.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{`"node_modules/left-pad": {`, `"version": "1.3.0"`, `"node_modules/is-odd": {`} {
+				if !strings.Contains(string(lock), want) {
+					t.Errorf("lockfile lacks %s:\n%s", want, lock)
+				}
+			}
+			_, statErr := os.Stat(filepath.Join(h.ws, "node_modules/left-pad/index.js"))
+			if installed := statErr == nil; installed != (command == "install") {
+				t.Errorf("node_modules installed = %v after %s", installed, command)
+			}
+			var rep struct{ Command string }
+			if data, err := os.ReadFile(res.ReportPath); err != nil || json.Unmarshal(data, &rep) != nil || rep.Command != command {
+				t.Errorf("report %q: %s %v", res.ReportPath, data, err)
+			}
+			if !strings.Contains(h.out.String(), "::group::lockstep "+command) {
+				t.Errorf("log lacks the %s group:\n%s", command, h.out.String())
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/lockstep-dev/lockstep/cache/actionscache"
+	"github.com/lockstep-dev/lockstep/cache/verify"
 	"github.com/lockstep-dev/lockstep/install/npmrc"
 	"github.com/lockstep-dev/lockstep/install/preload"
 )
@@ -174,8 +175,29 @@ func (r *runner) restoreCache(ctx context.Context, dir string) []cacheEntry {
 	}
 	r.res.CacheHit = hit && restored > 0
 	r.setOutput("cache-hit", fmt.Sprint(r.res.CacheHit))
+	if restored > 0 {
+		// A restored cache is input like any other: check every entry
+		// against its checksums and drop what does not match, so that it
+		// is fetched again and verified against the lockfile's integrity
+		// rather than installed.
+		rep, err := verifyCache(r.cacheDir(), verify.Options{Fix: true})
+		switch {
+		case err != nil:
+			r.a.Warningf("lockstep: failed to verify the restored cache: %v", err)
+		case rep.Bad() > 0:
+			r.a.Warningf("lockstep: the restored cache held %d damaged entries; they were removed and will be fetched again", rep.Bad())
+			for _, p := range rep.Problems {
+				if !p.Leftover {
+					fmt.Fprintf(r.o.Stdout, "lockstep: cache: removed %s %q: %s\n", p.Kind, p.Key, p.Reason)
+				}
+			}
+		}
+	}
 	return entries
 }
+
+// verifyCache is verify.Run, a variable so tests can observe it.
+var verifyCache = verify.Run
 
 // saveState hands the entries to the post step, unless nothing may or
 // needs to be saved.

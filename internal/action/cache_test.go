@@ -1,8 +1,10 @@
 package action
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -232,8 +234,9 @@ func TestCachePullRequestTarget(t *testing.T) {
 	}
 }
 
-// TestWarm: command warm fills the manifest cache and saves it under a
-// fresh key that a later pull request restores through its restore keys.
+// TestWarm: command warm (cache: auto) fills the manifest cache and the
+// store and saves both under fresh keys that a later pull request restores
+// through its restore keys.
 func TestWarm(t *testing.T) {
 	h := newHarness(t, "schedule")
 	srv := withCache(h)
@@ -249,8 +252,13 @@ func TestWarm(t *testing.T) {
 		t.Fatalf("warm: %v\n%s", err, h.out.String())
 	}
 	entries := srv.Entries()
-	if len(entries) != 1 || !entries[0].Finalized || !strings.HasPrefix(entries[0].Key, "lockstep-manifests-") || !strings.HasSuffix(entries[0].Key, "-991-2") {
+	if len(entries) != 2 {
 		t.Fatalf("warm saved %+v\n%s", entries, h.out.String())
+	}
+	for i, kind := range []string{"manifests", "store"} {
+		if e := entries[i]; !e.Finalized || !strings.HasPrefix(e.Key, "lockstep-"+kind+"-") || !strings.HasSuffix(e.Key, "-991-2") {
+			t.Fatalf("warm saved %+v\n%s", entries, h.out.String())
+		}
 	}
 	if h.state()["STATE_"+stateName] != "" {
 		t.Error("warm left state: its post step would save again")
@@ -333,5 +341,76 @@ func TestTimingHistory(t *testing.T) {
 	}
 	if strings.Contains(pr.out.String(), "recorded this run") {
 		t.Error("a pull request run recorded its timings")
+	}
+}
+
+// TestCachePoisonedStore: a restored store whose file was changed after it
+// was written is caught by its checksums; the entry is dropped, fetched
+// again and verified against the lockfile, never installed.
+func TestCachePoisonedStore(t *testing.T) {
+	h := newHarness(t, "push")
+	blobs := cachefake.NewMemBlobs(t)
+	srv := cachefake.New(t, blobs, runtimeToken)
+	h.env["ACTIONS_RESULTS_URL"] = srv.URL()
+	h.env["ACTIONS_RUNTIME_TOKEN"] = runtimeToken
+	h.env["GITHUB_STATE"] = filepath.Join(t.TempDir(), "save_state_x")
+	reg := registry(t)
+	h.env["INPUT_COMMAND"] = "ci"
+	h.env["INPUT_REGISTRY"] = reg.URL()
+	h.env["INPUT_CACHE"] = "store"
+	pj, lock := lockJSON(reg, "1.3.0", "3.0.1")
+	h.write("package.json", pj)
+	h.write("package-lock.json", lock)
+	if _, err := h.run(); err != nil {
+		t.Fatalf("run 1: %v\n%s", err, h.out.String())
+	}
+	h.post()
+	var entry *cachefake.Entry
+	for _, e := range srv.Entries() {
+		if strings.HasPrefix(e.Key, "lockstep-store-") && e.Finalized {
+			entry = &e
+		}
+	}
+	if entry == nil {
+		t.Fatalf("no store saved: %+v", srv.Entries())
+	}
+	// Tamper with left-pad's index.js in the saved store and upload that.
+	storeDir := filepath.Join(h.cache, "store")
+	tampered := 0
+	filepath.WalkDir(storeDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == "index.js" {
+			if b, _ := os.ReadFile(p); string(b) == "new" {
+				os.Chmod(p, 0o644)
+				os.WriteFile(p, []byte("evil"), 0o644)
+				tampered++
+			}
+		}
+		return nil
+	})
+	if tampered != 1 {
+		t.Fatalf("tampered with %d files", tampered)
+	}
+	var buf bytes.Buffer
+	if err := actionscache.WriteArchive(&buf, storeDir, nil); err != nil {
+		t.Fatal(err)
+	}
+	blobs.Corrupt(cachefake.BlobName(entry.ID), buf.Bytes())
+
+	// Run 2 on a fresh machine restores the poisoned store.
+	h.cache = t.TempDir()
+	os.RemoveAll(filepath.Join(h.ws, "node_modules"))
+	os.Remove(h.env["GITHUB_STATE"])
+	before := reg.Requests()
+	if _, err := h.run(); err != nil {
+		t.Fatalf("run 2: %v\n%s", err, h.out.String())
+	}
+	if !strings.Contains(h.out.String(), "damaged entries") {
+		t.Errorf("no warning about the damaged entry:\n%s", h.out.String())
+	}
+	if data, err := os.ReadFile(filepath.Join(h.ws, "node_modules/left-pad/index.js")); err != nil || string(data) != "new" {
+		t.Errorf("left-pad/index.js = %q, %v; want the registry's content", data, err)
+	}
+	if got := reg.Requests() - before; got != 1 {
+		t.Errorf("%d registry requests after the restore, want 1 (the damaged package again)", got)
 	}
 }

@@ -47,6 +47,7 @@ func commands() []command {
 		{"diff", "summarize a lockfile change for reviewers (markdown or JSON)", runDiff},
 		{"action", "run as the GitHub Action (reads INPUT_* and the GitHub environment)", runAction},
 		{"bench", "time lockstep against npm, pnpm and bun on a project", runBench},
+		{"cache", "check the cache: lockstep cache verify [--fix]", runCache},
 		{"version", "print lockstep's version", runVersion},
 		{"help", "show this help, or a command's: lockstep help ci", nil},
 	}

@@ -57,12 +57,8 @@ func runDiff(ctx context.Context, args []string, stdio Stdio, getenv func(string
 		}
 	}
 	// a git copy is named "REF:path", so the head's file name picks its reader
-	bl, err := lockfile.Parse(baseData, baseName)
-	if err != nil {
-		fmt.Fprintf(stdio.Err, "lockstep diff: %v\n", err)
-		return ExitUsage
-	}
-	hl, err := lockfile.Parse(headData, *head)
+	// both sides are read at once (the readers are independent)
+	bl, hl, err := lockfile.ParsePair(baseData, baseName, headData, *head)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "lockstep diff: %v\n", err)
 		return ExitUsage

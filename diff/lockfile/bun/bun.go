@@ -31,11 +31,8 @@ import (
 	"github.com/lockstep-dev/lockstep/diff"
 )
 
-type meta struct {
-	Dependencies         map[string]string `json:"dependencies"`
-	OptionalDependencies map[string]string `json:"optionalDependencies"`
-	PeerDependencies     map[string]string `json:"peerDependencies"`
-}
+// fastAPI decodes without copying strings: Parse decodes its own copy.
+var fastAPI = sonic.Config{}.Froze()
 
 type workspace struct {
 	Dependencies         map[string]string `json:"dependencies"`
@@ -50,10 +47,11 @@ func Parse(data []byte, file string) (*diff.Lockfile, error) {
 	var doc struct {
 		LockfileVersion     *int                       `json:"lockfileVersion"`
 		Workspaces          map[string]json.RawMessage `json:"workspaces"`
-		Packages            map[string]json.RawMessage `json:"packages"`
+		Packages            map[string]any             `json:"packages"`
 		TrustedDependencies []string                   `json:"trustedDependencies"`
 	}
-	if err := sonic.Unmarshal(clean, &doc); err != nil {
+	// clean is a private copy, so strings may point into it
+	if err := fastAPI.Unmarshal(clean, &doc); err != nil {
 		// encoding/json locates the error
 		err = json.Unmarshal(clean, &doc)
 		var se *json.SyntaxError
@@ -74,11 +72,18 @@ func Parse(data []byte, file string) (*diff.Lockfile, error) {
 		return nil, diff.Errorf(file, 1, 1, "no \"lockfileVersion\": not a bun.lock")
 	}
 	out := &diff.Lockfile{Format: "bun-v" + strconv.Itoa(*doc.LockfileVersion)}
-	warn := func(raw json.RawMessage, format string, args ...any) {
-		line, col := diff.LineCol(data, bytes.Index(clean, raw))
+	warnAt := func(off int, format string, args ...any) {
+		line, col := diff.LineCol(data, off)
 		out.Warnf("%s:%d:%d: %s", file, line, col, sprintf(format, args...))
 	}
-	trusted := map[string]bool{}
+	warn := func(raw json.RawMessage, format string, args ...any) {
+		warnAt(bytes.Index(clean, raw), format, args...)
+	}
+	// warnEntry locates a package entry by its key (only on this rare path)
+	warnEntry := func(key string, format string, args ...any) {
+		warnAt(entryOffset(clean, key), format, args...)
+	}
+	trusted := make(map[string]bool, len(doc.TrustedDependencies))
 	for _, n := range doc.TrustedDependencies {
 		trusted[n] = true
 	}
@@ -89,31 +94,32 @@ func Parse(data []byte, file string) (*diff.Lockfile, error) {
 	}
 	sort.Strings(keys)
 	nameAt := make(map[string]string, len(keys)) // install path → real name
-	metas := make(map[string]*meta, len(keys))
+	metas := make(map[string]map[string]any, len(keys))
 	idx := make(map[string]int, len(keys))
+	out.Packages = make([]diff.Package, 0, len(keys))
+	var strs []string
 	for _, k := range keys {
-		raw := doc.Packages[k]
-		var arr []json.RawMessage
-		if err := sonic.Unmarshal(raw, &arr); err != nil || len(arr) == 0 {
-			warn(raw, "skipped entry %q: not a non-empty array", k)
+		arr, ok := doc.Packages[k].([]any)
+		if !ok || len(arr) == 0 {
+			warnEntry(k, "skipped entry %q: not a non-empty array", k)
 			continue
 		}
-		var ident string
-		if err := sonic.Unmarshal(arr[0], &ident); err != nil || ident == "" {
-			warn(raw, "skipped entry %q: its identifier is not a string", k)
+		ident, ok := arr[0].(string)
+		if !ok || ident == "" {
+			warnEntry(k, "skipped entry %q: its identifier is not a string", k)
 			continue
 		}
 		name, ref := splitIdent(ident)
 		p := diff.Package{Name: name, Path: k}
-		var m meta
-		var strs []string
+		var m map[string]any
+		strs = strs[:0]
 		for _, el := range arr[1:] {
-			var s string
-			if len(el) > 0 && el[0] == '"' && sonic.Unmarshal(el, &s) == nil {
-				strs = append(strs, s)
-				continue
+			switch v := el.(type) {
+			case string:
+				strs = append(strs, v)
+			case map[string]any:
+				m = v // an object of another shape: no deps
 			}
-			_ = sonic.Unmarshal(el, &m) // an object of another shape: no deps
 		}
 		switch {
 		case strings.HasPrefix(ref, "workspace:"), strings.HasPrefix(ref, "link:"), strings.HasPrefix(ref, "file:"), strings.HasPrefix(ref, "root:"):
@@ -135,12 +141,14 @@ func Parse(data []byte, file string) (*diff.Lockfile, error) {
 			}
 		}
 		if p.Name == "" || p.Version == "" {
-			warn(raw, "skipped entry %q: no name and version in %q", k, ident)
+			warnEntry(k, "skipped entry %q: no name and version in %q", k, ident)
 			continue
 		}
 		p.InstallScript = trusted[p.Name]
 		nameAt[k] = p.Name
-		metas[k] = &m
+		if m != nil {
+			metas[k] = m
+		}
 		idx[k] = len(out.Packages)
 		out.Packages = append(out.Packages, p)
 	}
@@ -162,16 +170,19 @@ func Parse(data []byte, file string) (*diff.Lockfile, error) {
 	}
 	for k, m := range metas {
 		p := &out.Packages[idx[k]]
-		for _, deps := range []map[string]string{m.Dependencies, m.OptionalDependencies, m.PeerDependencies} {
-			for d := range deps {
-				p.Dependencies = append(p.Dependencies, realName(k, d))
+		for _, sec := range [...]string{"dependencies", "optionalDependencies", "peerDependencies"} {
+			deps, _ := m[sec].(map[string]any)
+			for d, spec := range deps {
+				if _, ok := spec.(string); ok {
+					p.Dependencies = append(p.Dependencies, realName(k, d))
+				}
 			}
 		}
 		sort.Strings(p.Dependencies)
 	}
 	for wk, raw := range doc.Workspaces {
 		var w workspace
-		if err := json.Unmarshal(raw, &w); err != nil {
+		if err := fastAPI.Unmarshal(raw, &w); err != nil {
 			warn(raw, "skipped workspace %q: %v", wk, err)
 			continue
 		}
@@ -192,6 +203,40 @@ func Parse(data []byte, file string) (*diff.Lockfile, error) {
 		}
 	}
 	return out, nil
+}
+
+// entryOffset finds the value of the "packages" entry key in clean: the
+// first `"key":` after "packages" whose value is not a string (dependency
+// maps, which also name packages, hold strings).
+func entryOffset(clean []byte, key string) int {
+	q, _ := json.Marshal(key)
+	start := bytes.Index(clean, []byte(`"packages"`))
+	if start < 0 {
+		start = 0
+	}
+	first := -1
+	for off := start; ; {
+		i := bytes.Index(clean[off:], q)
+		if i < 0 {
+			break
+		}
+		v := bytes.TrimLeft(clean[off+i+len(q):], " \t\r\n")
+		if len(v) > 0 && v[0] == ':' {
+			v = bytes.TrimLeft(v[1:], " \t\r\n")
+			at := len(clean) - len(v)
+			if first < 0 {
+				first = at
+			}
+			if len(v) > 0 && v[0] != '"' {
+				return at
+			}
+		}
+		off += i + len(q)
+	}
+	if first < 0 {
+		return start
+	}
+	return first
 }
 
 // parentKey returns the install path a nested key sits under: "a/b" → "a",

@@ -1,9 +1,13 @@
 // Package npm reads npm's package-lock.json and npm-shrinkwrap.json, lockfile
 // versions 1, 2 and 3, into a diff.Lockfile.
 //
-// Versions 2 and 3 are decoded by install/lockfile (the installer's own
-// reader); their "packages" map is authoritative and the legacy
-// "dependencies" tree of v2 is ignored. Version 1 (npm 5 and 6) has only the
+// Versions 2 and 3 are decoded with sonic into typed entries holding only
+// the fields the diff reads, then walked with install/lockfile's path
+// rules; the installer's own exact reader (install/lockfile.Parse) takes
+// over for a document that typed decode refuses (a field of an unexpected
+// shape), so what is read does not depend on the path taken. Their
+// "packages" map is authoritative and the legacy "dependencies" tree of v2
+// is ignored. Version 1 (npm 5 and 6) has only the
 // nested "dependencies" tree and is read here; it does not record the
 // project's own dependency declarations, so its direct dependencies are
 // inferred: the top-level entries no other entry requires.
@@ -22,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bytedance/sonic"
 	"github.com/lockstep-dev/lockstep/diff"
 	"github.com/lockstep-dev/lockstep/install/lockfile"
 )
@@ -70,8 +75,66 @@ func syntaxError(data []byte, path string) error {
 	return nil
 }
 
+// fastEntry is what the diff needs of a packages entry; the rest (bin,
+// engines, funding, os/cpu...) is skipped unread.
+type fastEntry struct {
+	Name                 string            `json:"name"`
+	Version              string            `json:"version"`
+	Resolved             string            `json:"resolved"`
+	Integrity            string            `json:"integrity"`
+	License              string            `json:"license"`
+	Deprecated           string            `json:"deprecated"`
+	Link                 bool              `json:"link"`
+	Dev                  bool              `json:"dev"`
+	Optional             bool              `json:"optional"`
+	HasInstallScript     bool              `json:"hasInstallScript"`
+	Dependencies         map[string]string `json:"dependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+	DevDependencies      map[string]string `json:"devDependencies"`
+	PeerDependencies     map[string]string `json:"peerDependencies"`
+}
+
+// fastAPI lets strings point into the private copy of the input it is
+// given.
+var fastAPI = sonic.Config{}.Froze()
+
+// parseFast decodes the packages map with sonic into typed entries, only
+// the fields the diff reads, several times faster than the installer's
+// exact, round-trip reader. A field of another shape than npm writes (a
+// license object, a string flag) fails the decode, and lockfile.Parse
+// then reads the document and says what is wrong.
+func parseFast(data []byte, ver int) (*lockfile.Lockfile, bool) {
+	var doc struct {
+		Packages map[string]*fastEntry `json:"packages"`
+	}
+	buf := bytes.TrimPrefix(bytes.Clone(data), []byte("\ufeff"))
+	if err := fastAPI.Unmarshal(buf, &doc); err != nil || doc.Packages == nil {
+		return nil, false
+	}
+	pkgs := make(map[string]*lockfile.Package, len(doc.Packages))
+	slab := make([]lockfile.Package, len(doc.Packages))
+	i := 0
+	for k, e := range doc.Packages {
+		if e == nil {
+			return nil, false // null entry: let the exact reader say so
+		}
+		p := &slab[i]
+		i++
+		*p = lockfile.Package{Name: e.Name, Version: e.Version, Resolved: e.Resolved, Integrity: e.Integrity,
+			License: e.License, Deprecated: e.Deprecated, Link: e.Link, Dev: e.Dev, Optional: e.Optional,
+			HasInstallScript: e.HasInstallScript, Dependencies: e.Dependencies, OptionalDependencies: e.OptionalDependencies,
+			DevDependencies: e.DevDependencies, PeerDependencies: e.PeerDependencies}
+		pkgs[k] = p
+	}
+	return &lockfile.Lockfile{LockfileVersion: ver, Packages: pkgs}, true
+}
+
 func parseV2(data []byte, path string, ver int) (*diff.Lockfile, error) {
-	l, err := lockfile.Parse(data, path)
+	l, ok := parseFast(data, ver)
+	var err error
+	if !ok {
+		l, err = lockfile.Parse(data, path)
+	}
 	if err != nil {
 		if serr := syntaxError(data, path); serr != nil {
 			return nil, serr
@@ -82,13 +145,30 @@ func parseV2(data []byte, path string, ver int) (*diff.Lockfile, error) {
 		}
 		return nil, diff.Errorf(path, 0, 0, "%s", msg)
 	}
+	return fromLockfile(l, path, ver), nil
+}
+
+// fromLockfile turns a decoded v2/v3 lockfile into the diff model.
+func fromLockfile(l *lockfile.Lockfile, path string, ver int) *diff.Lockfile {
 	out := &diff.Lockfile{Format: "npm-v" + strconv.Itoa(ver), Packages: make([]diff.Package, 0, len(l.Packages))}
 	keys := make([]string, 0, len(l.Packages))
 	for k := range l.Packages {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// A dependency resolves to an entry in a folder of its own name, whose
+	// real name is that name unless the entry is an alias (a "name" of its
+	// own) or a link: only names some such entry has need resolving.
+	special := map[string]bool{}
+	for k, e := range l.Packages {
+		if e != nil && (e.Link || (e.Name != "" && e.Name != lockfile.PackageName(k))) {
+			special[lockfile.PackageName(k)] = true
+		}
+	}
 	realName := func(from, dep string) string {
+		if !special[dep] {
+			return dep
+		}
 		if k, ok := l.Resolve(from, dep); ok {
 			if e := l.Packages[k]; e != nil && e.Link {
 				if t, ok := l.LinkTarget(k); ok {
@@ -145,7 +225,7 @@ func parseV2(data []byte, path string, ver int) (*diff.Lockfile, error) {
 		}
 		out.Packages = append(out.Packages, p)
 	}
-	return out, nil
+	return out
 }
 
 type v1Entry struct {

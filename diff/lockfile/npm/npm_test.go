@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lockstep-dev/lockstep/diff"
+	"github.com/lockstep-dev/lockstep/install/lockfile"
 )
 
 func read(t *testing.T, name string) *diff.Lockfile {
@@ -170,5 +171,62 @@ func TestV1BadEntry(t *testing.T) {
 	}
 	if len(l.Warnings) != 1 || !strings.HasPrefix(l.Warnings[0], `x.json:5:6: skipped entry "node_modules/b"`) {
 		t.Errorf("warnings = %q", l.Warnings)
+	}
+}
+
+// TestFastDecodeMatchesExact checks that the sonic fast path reads every
+// v2/v3 fixture as the installer's exact reader does, and that a document
+// with a field of an unexpected shape leaves the fast path.
+func TestFastDecodeMatchesExact(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.v[23].json")
+	more, _ := filepath.Glob("../../testdata/crosscheck/npm/package-lock.json")
+	files = append(files, more...)
+	if len(files) == 0 {
+		t.Fatal("no fixtures")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fast, ok := parseFast(data, 3)
+			if !ok {
+				t.Fatal("the fast path refused a lockfile npm wrote")
+			}
+			exact, err := lockfile.Parse(data, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := fromLockfile(fast, f, 3), fromLockfile(exact, f, 3)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("fast path differs:\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+	for name, doc := range map[string]string{
+		"license object": `{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0","license":{"type":"MIT"}}}}`,
+		"string flag":    `{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0","dev":"true"}}}`,
+		"null entry":     `{"lockfileVersion":3,"packages":{"node_modules/a":null}}`,
+		"no packages":    `{"lockfileVersion":3}`,
+	} {
+		t.Run("refuses "+name, func(t *testing.T) {
+			if _, ok := parseFast([]byte(doc), 3); ok {
+				t.Errorf("fast path accepted %s", doc)
+			}
+		})
+	}
+	// fields the diff does not read may have any shape
+	odd := `{"lockfileVersion":3,"packages":{"":{"name":"p","dependencies":{"a":"1"}},"node_modules/a":{"version":"1.0.0","engines":["node >= 0.4"],"bundleDependencies":true}}}`
+	fast, ok := parseFast([]byte(odd), 3)
+	if !ok {
+		t.Fatal("the fast path refused fields it does not read")
+	}
+	exact, err := lockfile.Parse([]byte(odd), "package-lock.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fromLockfile(fast, "x", 3), fromLockfile(exact, "x", 3); !reflect.DeepEqual(got, want) {
+		t.Errorf("fast path differs:\n got %+v\nwant %+v", got, want)
 	}
 }

@@ -9,10 +9,12 @@
 // `importers` (the root "." and workspaces) or, in a v6 lockfile of a
 // single project, of the top-level dependencies maps.
 //
-// YAML is decoded with go.yaml.in/yaml/v3 into a node tree that is walked
-// by hand, so an entry of the wrong shape is skipped with a warning that
-// names its line:col while the rest is read. A YAML syntax error is
-// reported at its line.
+// YAML is decoded into a node tree that is walked by hand, so an entry of
+// the wrong shape is skipped with a warning that names its line:col while
+// the rest is read. The tree comes from fastParse, a reader of the YAML
+// subset pnpm writes, and from go.yaml.in/yaml/v3 for any document outside
+// it (which also reports a YAML syntax error at its line); both give the
+// same tree for what the subset covers (tested on every fixture).
 //
 // Registry packages record only an integrity (Resolved is empty); tarball,
 // git and directory resolutions set Resolved or Local.
@@ -33,8 +35,8 @@ var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // Parse reads a pnpm-lock.yaml document; path names the file in errors.
 func Parse(data []byte, path string) (*diff.Lockfile, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	doc, err := decode(data)
+	if err != nil {
 		msg := err.Error()
 		if m := lineRE.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
@@ -178,6 +180,19 @@ func sprintf(format string, args ...any) string {
 		return format
 	}
 	return strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " "), "\r", " "))
+}
+
+// decode returns the document's node tree: by fastParse when the document
+// stays within what pnpm writes, else by the general YAML decoder.
+func decode(data []byte) (*yaml.Node, error) {
+	if doc, ok := fastParse(data); ok {
+		return doc, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	return &doc, nil
 }
 
 // get returns the value of key in a mapping node, or nil.

@@ -33,10 +33,33 @@ import (
 )
 
 type entry struct {
-	line   int
-	keys   []string
-	fields map[string]string
-	maps   map[string]map[string]string
+	line int
+	keys []string
+	// the fields the reader uses; others are skipped
+	version, resolution, checksum, resolved, integrity string
+	// dependencies, optionalDependencies and peerDependencies, in file order
+	deps [3][]dep
+}
+
+type dep struct{ name, rng string }
+
+// depKinds are the maps whose entries are dependencies, in the order a name
+// listed in several is attributed.
+var depKinds = [3]string{"dependencies", "optionalDependencies", "peerDependencies"}
+
+func (e *entry) setField(key, value string) {
+	switch key {
+	case "version":
+		e.version = value
+	case "resolution":
+		e.resolution = value
+	case "checksum":
+		e.checksum = value
+	case "resolved":
+		e.resolved = value
+	case "integrity":
+		e.integrity = value
+	}
 }
 
 // Parse reads a yarn.lock document; path names the file in errors.
@@ -50,20 +73,20 @@ func Parse(data []byte, path string) (*diff.Lockfile, error) {
 		out.Format = "yarn-berry-v" + meta
 	}
 	// descriptor → index of its package, for aliases and direct deps
-	byDesc := map[string]int{}
-	depended := map[int]bool{}
+	byDesc := make(map[string]int, len(entries)*5/4)
 	type pending struct {
 		pkg  int
-		deps map[string]string
+		deps []dep
 	}
-	var edges []pending
-	var workspaces []map[string]string
+	edges := make([]pending, 0, len(entries))
+	var workspaces [][]dep
+	out.Packages = make([]diff.Package, 0, len(entries))
 	for _, e := range entries {
-		version := e.fields["version"]
+		version := e.version
 		p := diff.Package{Version: version, Path: strings.Join(e.keys, ", ")}
 		name := descName(e.keys[0])
 		if berry {
-			res := e.fields["resolution"]
+			res := e.resolution
 			if res == "" {
 				out.Warnf("%s:%d: skipped entry %q: no resolution", path, e.line, p.Path)
 				continue
@@ -71,7 +94,7 @@ func Parse(data []byte, path string) (*diff.Lockfile, error) {
 			rn := descName(res)
 			ref := strings.TrimPrefix(res[len(rn):], "@")
 			p.Name = rn
-			p.Integrity = e.fields["checksum"]
+			p.Integrity = e.checksum
 			switch {
 			case strings.HasPrefix(ref, "workspace:"):
 				p.Local = true
@@ -91,8 +114,8 @@ func Parse(data []byte, path string) (*diff.Lockfile, error) {
 					p.Name = rn
 				}
 			}
-			p.Resolved = e.fields["resolved"]
-			p.Integrity = e.fields["integrity"]
+			p.Resolved = e.resolved
+			p.Integrity = e.integrity
 			if p.Integrity == "" {
 				if i := strings.LastIndexByte(p.Resolved, '#'); i >= 0 && strings.HasPrefix(p.Resolved, "http") {
 					if b, err := hex.DecodeString(p.Resolved[i+1:]); err == nil && len(b) == 20 {
@@ -117,21 +140,31 @@ func Parse(data []byte, path string) (*diff.Lockfile, error) {
 			edges = append(edges, pending{idx, d})
 		}
 	}
+	depended := make([]bool, len(out.Packages))
+	var buf []byte
+	lookup := func(parts ...string) (int, bool) {
+		buf = buf[:0]
+		for _, p := range parts {
+			buf = append(buf, p...)
+		}
+		i, ok := byDesc[string(buf)] // no allocation for the lookup
+		return i, ok
+	}
 	resolve := func(name, rng string) (int, bool) {
-		if i, ok := byDesc[name+"@"+rng]; ok {
+		if i, ok := lookup(name, "@", rng); ok {
 			return i, true
 		}
 		if berry && !strings.Contains(rng, ":") {
-			i, ok := byDesc[name+"@npm:"+rng]
-			return i, ok
+			return lookup(name, "@npm:", rng)
 		}
 		return 0, false
 	}
 	for _, e := range edges {
 		p := &out.Packages[e.pkg]
-		for name, rng := range e.deps {
-			dn := name
-			if i, ok := resolve(name, rng); ok {
+		p.Dependencies = make([]string, 0, len(e.deps))
+		for _, d := range e.deps {
+			dn := d.name
+			if i, ok := resolve(d.name, d.rng); ok {
 				dn = out.Packages[i].Name
 				depended[i] = true
 			}
@@ -141,9 +174,9 @@ func Parse(data []byte, path string) (*diff.Lockfile, error) {
 	}
 	if berry {
 		for _, deps := range workspaces {
-			for name, rng := range deps {
-				dn := name
-				if i, ok := resolve(name, rng); ok {
+			for _, d := range deps {
+				dn := d.name
+				if i, ok := resolve(d.name, d.rng); ok {
 					dn = out.Packages[i].Name
 					if out.Packages[i].Local {
 						continue // another workspace
@@ -162,17 +195,22 @@ func Parse(data []byte, path string) (*diff.Lockfile, error) {
 	return out, nil
 }
 
-// mergeDeps returns the entry's dependencies of every kind, name → range.
-func mergeDeps(e *entry) map[string]string {
-	var out map[string]string
-	for _, k := range []string{"dependencies", "optionalDependencies", "peerDependencies"} {
-		for n, r := range e.maps[k] {
-			if out == nil {
-				out = map[string]string{}
+// mergeDeps returns the entry's dependencies of every kind, each name
+// once (the first kind that lists it wins).
+func mergeDeps(e *entry) []dep {
+	if len(e.deps[1]) == 0 && len(e.deps[2]) == 0 {
+		return e.deps[0]
+	}
+	out := make([]dep, 0, len(e.deps[0])+len(e.deps[1])+len(e.deps[2]))
+	for _, list := range e.deps {
+	next:
+		for _, d := range list {
+			for _, o := range out {
+				if o.name == d.name {
+					continue next
+				}
 			}
-			if _, ok := out[n]; !ok {
-				out[n] = r
-			}
+			out = append(out, d)
 		}
 	}
 	return out
@@ -193,10 +231,16 @@ func descRange(d string) string {
 	return strings.TrimPrefix(d[len(n):], "@")
 }
 
+// curMap values besides an index into depKinds.
+const (
+	noMap    = -1
+	otherMap = -2
+)
+
 // parse splits the document into entries.
 func parse(s, path string) (entries []*entry, berry bool, meta string, err error) {
 	var cur *entry
-	var curMap string // the map field open at indent 2, if any
+	curMap := noMap // the map field open at indent 2, if any
 	var metaEntry bool
 	lineNo := 0
 	for len(s) > 0 {
@@ -228,13 +272,13 @@ func parse(s, path string) (entries []*entry, berry bool, meta string, err error
 			if kerr != "" || len(keys) == 0 {
 				return nil, false, "", diff.Errorf(path, lineNo, 1, "bad descriptor list: %s", kerr)
 			}
-			curMap = ""
+			curMap = noMap
 			if keys[0] == "__metadata" {
 				berry, metaEntry, cur = true, true, nil
 				continue
 			}
 			metaEntry = false
-			cur = &entry{line: lineNo, keys: keys, fields: map[string]string{}, maps: map[string]map[string]string{}}
+			cur = &entry{line: lineNo, keys: keys}
 			entries = append(entries, cur)
 		case indent == 2 || indent == 4 || indent == 6:
 			key, value, opens, col, perr := splitField(trimmed)
@@ -252,21 +296,23 @@ func parse(s, path string) (entries []*entry, berry bool, meta string, err error
 			}
 			switch indent {
 			case 2:
-				curMap = ""
+				curMap = noMap
 				if opens {
-					curMap = key
-					if cur.maps[key] == nil {
-						cur.maps[key] = map[string]string{}
+					curMap = otherMap
+					for i, k := range depKinds {
+						if k == key {
+							curMap = i
+						}
 					}
 				} else {
-					cur.fields[key] = value
+					cur.setField(key, value)
 				}
 			case 4:
-				if curMap == "" {
+				if curMap == noMap {
 					return nil, false, "", diff.Errorf(path, lineNo, indent+1, "unexpected indentation")
 				}
-				if !opens {
-					cur.maps[curMap][key] = value
+				if !opens && curMap != otherMap {
+					cur.deps[curMap] = append(cur.deps[curMap], dep{key, value})
 				}
 			}
 			// indent 6: dependenciesMeta details, not needed

@@ -80,6 +80,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	stubs    []*Stub
+	logMu    sync.Mutex // guards log only: handlers may write while holding mu
 	log      []Request
 	token    string
 	comments map[string][]*Comment // "owner/repo#n"
@@ -164,8 +165,8 @@ func (s *Server) Verify(t testing.TB) {
 
 // Log returns the requests received so far, in arrival order.
 func (s *Server) Log() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	return append([]Request(nil), s.log...)
 }
 
@@ -184,12 +185,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(strings.NewReader(string(body)))
 	path := r.URL.Path
+	// The request is logged when its status is written, before the client
+	// can see the response: a client that has its answer finds its request
+	// in Log and Count (logging after the handler returned raced with it).
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	defer func() {
-		s.mu.Lock()
-		s.log = append(s.log, Request{Method: r.Method, Path: path, Query: r.URL.Query(), Body: string(body), Status: rec.status, Time: time.Now()})
-		s.mu.Unlock()
-	}()
+	rec.logged = func(status int) {
+		s.logMu.Lock()
+		s.log = append(s.log, Request{Method: r.Method, Path: path, Query: r.URL.Query(), Body: string(body), Status: status, Time: time.Now()})
+		s.logMu.Unlock()
+	}
+	defer rec.log()
 	if s.prefix != "" {
 		if !strings.HasPrefix(path, s.prefix+"/") {
 			s.t.Errorf("github fake: %s %s is outside the API prefix %q", r.Method, r.URL.Path, s.prefix)
@@ -238,11 +243,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	logged func(status int)
+	done   bool
+}
+
+func (r *statusRecorder) log() {
+	if !r.done {
+		r.done = true
+		r.logged(r.status)
+	}
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
+	r.log()
 	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.log()
+	return r.ResponseWriter.Write(b)
 }
 
 // matchPattern matches path against a pattern of literal and {name}

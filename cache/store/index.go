@@ -1,0 +1,312 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Every entry has an index beside it, <entry dir>.idx, written before the
+// entry is renamed into place: one line per file, directory and symlink
+// with its type, mode, size and CRC-32C (or link target). Verify compares
+// an entry with its index, so damage done to a cache after it was written
+// (a truncated restore, an edited file) is found. The CRC detects damage,
+// not an attacker who can rewrite both the entry and its index.
+
+const indexHeader = "lockstep-store-index 1\n"
+
+// IndexSuffix is appended to an entry's directory path to name its index.
+const IndexSuffix = ".idx"
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrNoIndex is returned by Verify for an entry without an index (written
+// by an older lockstep, or damaged).
+var ErrNoIndex = errors.New("entry has no index")
+
+// buildIndex describes the tree under dir.
+func buildIndex(dir string) ([]byte, error) {
+	var lines []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == dir {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if strings.ContainsAny(rel, "\n\x00") {
+			return fmt.Errorf("failed to index %q: newline in file name", rel)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		line, err := indexLine(p, rel, info)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, line)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(lines)
+	var b bytes.Buffer
+	b.WriteString(indexHeader)
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.Bytes(), nil
+}
+
+// indexLine is "<type> <mode> <size> <crc or target> <path>"; path last
+// so it may hold spaces.
+func indexLine(p, rel string, info fs.FileInfo) (string, error) {
+	mode := strconv.FormatUint(uint64(info.Mode().Perm()|info.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)), 8)
+	switch {
+	case info.Mode().IsRegular():
+		sum, n, err := crcFile(p)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("f %s %d %08x %s", mode, n, sum, rel), nil
+	case info.IsDir():
+		return fmt.Sprintf("d %s 0 - %s", mode, rel), nil
+	case info.Mode()&fs.ModeSymlink != 0:
+		target, err := os.Readlink(p)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("l 0 0 %s %s", strconv.Quote(target), rel), nil
+	default:
+		return "", fmt.Errorf("failed to index %q: unexpected file type %v", rel, info.Mode().Type())
+	}
+}
+
+func crcFile(p string) (uint32, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	h := crc32.New(castagnoli)
+	n, err := io.Copy(h, f)
+	return h.Sum32(), n, err
+}
+
+// writeIndex writes the index of tmp to path atomically.
+func writeIndex(tmp, path string) error {
+	idx, err := buildIndex(tmp)
+	if err != nil {
+		return err
+	}
+	t := tmp + IndexSuffix
+	if err := os.WriteFile(t, idx, 0o644); err != nil {
+		os.Remove(t)
+		return err
+	}
+	if err := os.Rename(t, path); err != nil {
+		os.Remove(t)
+		return err
+	}
+	return nil
+}
+
+// Verify checks the entry for key against its index. It returns nil for an
+// intact entry, an error wrapping fs.ErrNotExist when there is no entry,
+// one wrapping ErrNoIndex when the entry has no index, and otherwise an
+// error describing the first differences found.
+func (s *Store) Verify(key string) error {
+	dir := s.Dir(key)
+	if dir == "" {
+		_, _, err := parseKey(key)
+		return err
+	}
+	if fi, err := os.Lstat(dir); err != nil {
+		return fmt.Errorf("failed to verify store entry %q: %w", key, err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("failed to verify store entry %q: not a directory", key)
+	}
+	want, err := os.ReadFile(dir + IndexSuffix)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("failed to verify store entry %q: %w", key, ErrNoIndex)
+	}
+	if err != nil {
+		return fmt.Errorf("failed to verify store entry %q: %w", key, err)
+	}
+	if !bytes.HasPrefix(want, []byte(indexHeader)) {
+		return fmt.Errorf("failed to verify store entry %q: its index is damaged", key)
+	}
+	got, err := buildIndex(dir)
+	if err != nil {
+		return fmt.Errorf("failed to verify store entry %q: %w", key, err)
+	}
+	if bytes.Equal(want, got) {
+		return nil
+	}
+	return fmt.Errorf("failed to verify store entry %q: %s", key, describeDiff(want, got))
+}
+
+// describeDiff names up to three paths that differ between two indexes.
+func describeDiff(want, got []byte) string {
+	parse := func(b []byte) map[string]string {
+		m := map[string]string{}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if line+"\n" == indexHeader {
+				continue
+			}
+			f := strings.SplitN(line, " ", 5)
+			if len(f) == 5 {
+				m[f[4]] = strings.Join(f[:4], " ")
+			} else {
+				m["?"+line] = line
+			}
+		}
+		return m
+	}
+	w, g := parse(want), parse(got)
+	var out []string
+	for p, v := range w {
+		if gv, ok := g[p]; !ok {
+			out = append(out, fmt.Sprintf("%q is missing", p))
+		} else if gv != v {
+			out = append(out, fmt.Sprintf("%q differs (%s, want %s)", p, gv, v))
+		}
+	}
+	for p := range g {
+		if _, ok := w[p]; !ok {
+			out = append(out, fmt.Sprintf("%q is unexpected", p))
+		}
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return "its index is damaged"
+	}
+	if len(out) > 3 {
+		out = append(out[:3], fmt.Sprintf("and %d more", len(out)-3))
+	}
+	return strings.Join(out, "; ")
+}
+
+// Entry is one item found by Scan.
+type Entry struct {
+	Key string
+	// Dir is the entry's directory, or for an orphan index the path the
+	// directory would have.
+	Dir string
+	// OrphanIndex marks an index without its entry (a process killed
+	// between writing the two; harmless, removable).
+	OrphanIndex bool
+}
+
+// Scan lists the entries and orphan indexes in the store, sorted by key,
+// and the names in the temporary directory (fills in progress or left by
+// killed processes). Names that are not store keys are returned in
+// strays (paths).
+func (s *Store) Scan() (entries []Entry, temps []string, strays []string, err error) {
+	algos, err := os.ReadDir(s.base)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("failed to scan the store %q: %w", s.base, err)
+	}
+	for _, a := range algos {
+		switch a.Name() {
+		case "tmp":
+			ts, _ := os.ReadDir(s.tmp)
+			for _, t := range ts {
+				temps = append(temps, t.Name())
+			}
+			continue
+		case "locks":
+			continue
+		}
+		ap := filepath.Join(s.base, a.Name())
+		if !a.IsDir() {
+			strays = append(strays, ap)
+			continue
+		}
+		prefixes, err := os.ReadDir(ap)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("failed to scan the store: %w", err)
+		}
+		for _, pre := range prefixes {
+			pp := filepath.Join(ap, pre.Name())
+			if !pre.IsDir() {
+				strays = append(strays, pp)
+				continue
+			}
+			items, err := os.ReadDir(pp)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("failed to scan the store: %w", err)
+			}
+			names := map[string]bool{}
+			for _, it := range items {
+				names[it.Name()] = it.IsDir()
+			}
+			for _, it := range items {
+				name := it.Name()
+				rest, isIdx := strings.CutSuffix(name, IndexSuffix)
+				key := a.Name() + "-" + pre.Name() + rest
+				if _, _, err := parseKey(key); err != nil || len(pre.Name()) != 2 {
+					strays = append(strays, filepath.Join(pp, name))
+					continue
+				}
+				switch {
+				case isIdx && !it.IsDir():
+					if !names[rest] {
+						entries = append(entries, Entry{Key: key, Dir: filepath.Join(pp, rest), OrphanIndex: true})
+					}
+				case it.IsDir():
+					entries = append(entries, Entry{Key: key, Dir: filepath.Join(pp, name)})
+				default:
+					strays = append(strays, filepath.Join(pp, name))
+				}
+			}
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Key < entries[j].Key })
+	return entries, temps, strays, nil
+}
+
+// CleanTemps deletes temporary directories no live fill is using (their
+// key's lock is free), whatever their age, and returns how many it removed.
+func (s *Store) CleanTemps() int {
+	entries, err := os.ReadDir(s.tmp)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		key, _, _ := strings.Cut(e.Name(), ".")
+		if _, _, err := parseKey(key); err != nil {
+			continue
+		}
+		unlock, err := s.lock(key, false)
+		if err != nil {
+			continue
+		}
+		if os.RemoveAll(filepath.Join(s.tmp, e.Name())) == nil {
+			n++
+		}
+		unlock()
+	}
+	return n
+}
