@@ -130,7 +130,7 @@ func resolveCommand(ctx context.Context, dir, cache string, flags map[string]str
 		f[k] = v
 	}
 	_, err = install.Resolve(ctx, install.ResolveOptions{Dir: sub, CacheDir: cache, Concurrency: 8, Flags: f,
-		Getenv: func(k string) string { return map[string]string{"HOME": filepath.Join(cache, "home")}[k] },
+		Getenv:      func(k string) string { return map[string]string{"HOME": filepath.Join(cache, "home")}[k] },
 		NodeVersion: "20.20.2", Write: true, MinRetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond})
 	if err != nil {
 		if _, serr := os.Stat(filepath.Join(sub, "package-lock.json")); serr == nil {

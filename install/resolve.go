@@ -137,10 +137,13 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	// sequence over the documents in memory. A package that failed is not
 	// asked for again: the resolver reports it where npm would (who
 	// required it), from the same error.
-	memo := &memoFetcher{inner: fetcher, docs: map[string]*packument.Packument{}, errs: map[string]error{}}
+	pctx, cancelPrefetch := context.WithCancel(ctx)
+	defer cancelPrefetch()
+	memo := &memoFetcher{inner: fetcher, ctx: pctx, sem: make(chan struct{}, o.Concurrency),
+		docs: map[string]*packument.Packument{}, errs: map[string]error{}, calls: map[string]chan struct{}{}}
 	_, preErr := preload.Preload(ctx, roots, preload.Options{
 		Concurrency: o.Concurrency, Fetcher: memo, NodeVersion: nodeVersion,
-		SkipPeers: legacy, Overrides: overrides,
+		SkipPeers: legacy, OptionalPeers: !legacy, Overrides: overrides,
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -150,7 +153,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	}
 	fetch := memo.Packument
 	tree, err := arborist.Build(ctx, arborist.Options{
-		Dir: o.Dir, Fetch: fetch, NodeVersion: nodeVersion,
+		Dir: o.Dir, Fetch: fetch, Prefetch: memo.Prefetch, NodeVersion: nodeVersion,
 		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
 		Platform: plat, Lockfile: existing, Tarball: tarballReader(client, o.Dir),
 		Warn: func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
@@ -239,31 +242,77 @@ func missingRoots(roots []preload.Request, lf *lockfile.Lockfile) []preload.Requ
 
 // memoFetcher remembers every packument and every failure (but a
 // cancellation) by name, so that preloading and placement fetch each
-// package once.
+// package once; concurrent requests for a name share one fetch, and
+// Prefetch starts fetches in the background.
 type memoFetcher struct {
 	inner preload.Fetcher
+	ctx   context.Context // for prefetches
+	sem   chan struct{}
 	mu    sync.Mutex
 	docs  map[string]*packument.Packument
 	errs  map[string]error
+	calls map[string]chan struct{}
 }
 
 func (m *memoFetcher) Packument(ctx context.Context, name string) (*packument.Packument, error) {
-	m.mu.Lock()
-	d, err := m.docs[name], m.errs[name]
-	m.mu.Unlock()
-	if d != nil || err != nil {
+	for {
+		m.mu.Lock()
+		d, err := m.docs[name], m.errs[name]
+		if d != nil || err != nil {
+			m.mu.Unlock()
+			return d, err
+		}
+		if ch, busy := m.calls[name]; busy {
+			m.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		ch := make(chan struct{})
+		m.calls[name] = ch
+		m.mu.Unlock()
+		d, err = m.inner.Packument(ctx, name)
+		m.mu.Lock()
+		delete(m.calls, name)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			m.mu.Unlock()
+			close(ch)
+			return nil, err
+		}
+		if err != nil {
+			m.errs[name] = err
+		} else {
+			m.docs[name] = d
+		}
+		m.mu.Unlock()
+		close(ch)
 		return d, err
 	}
-	d, err = m.inner.Packument(ctx, name)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-		return nil, err
+}
+
+// Prefetch fetches the names not yet known in the background, bounded by
+// the fetcher's semaphore.
+func (m *memoFetcher) Prefetch(names []string) {
+	for _, name := range names {
+		m.mu.Lock()
+		_, have := m.docs[name]
+		_, failed := m.errs[name]
+		_, busy := m.calls[name]
+		m.mu.Unlock()
+		if have || failed || busy {
+			continue
+		}
+		go func() {
+			select {
+			case m.sem <- struct{}{}:
+			case <-m.ctx.Done():
+				return
+			}
+			defer func() { <-m.sem }()
+			m.Packument(m.ctx, name)
+		}()
 	}
-	m.mu.Lock()
-	if err != nil {
-		m.errs[name] = err
-	} else {
-		m.docs[name] = d
-	}
-	m.mu.Unlock()
-	return d, err
 }

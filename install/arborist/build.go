@@ -27,6 +27,11 @@ type Options struct {
 	Dir string
 	// Fetch returns packuments; Build calls it from one goroutine.
 	Fetch Fetcher
+	// Prefetch, when set, is told the names Build is about to ask Fetch
+	// for, so that their documents can be fetched in parallel (npm
+	// prefetches a placed node's problem edges, and loads optional peers
+	// one by one); it must not block.
+	Prefetch func(names []string)
 	// NodeVersion and NPMVersion steer version picks through engines.
 	NodeVersion, NPMVersion string
 	DefaultTag              string
@@ -277,7 +282,9 @@ func (b *builder) buildDepStep(node *Node) error {
 	if peerSource == nil {
 		peerSource = node
 	}
-	for _, edge := range b.problemEdges(node) {
+	problems := b.problemEdges(node)
+	b.prefetchEdges(problems)
+	for _, edge := range problems {
 		if edge.peerConflicted || edge.from == nil {
 			continue
 		}
@@ -361,6 +368,7 @@ func (b *builder) visitPlaced(pd *placeDep) {
 			}
 		}
 		if cps != conflict {
+			b.prefetchEdges(b.problemEdges(placed))
 			b.push(placed)
 			for _, n := range pd.needEval {
 				delete(b.depsSeen, n)
@@ -425,6 +433,33 @@ func (b *builder) problemEdges(node *Node) []*Edge {
 	return out
 }
 
+// prefetchEdges tells Prefetch which registry packages edges will need.
+func (b *builder) prefetchEdges(edges []*Edge) {
+	if b.opts.Prefetch == nil || len(edges) == 0 {
+		return
+	}
+	var names []string
+	for _, e := range edges {
+		if e.from == nil {
+			continue
+		}
+		ps := b.parseSpec(e.spec(), e.from.dir())
+		switch ps.kind {
+		case specRange, specVersion, specTag:
+			if _, ok := b.packuments[e.name]; !ok {
+				names = append(names, e.name)
+			}
+		case specAlias:
+			if _, ok := b.packuments[ps.subName]; !ok {
+				names = append(names, ps.subName)
+			}
+		}
+	}
+	if len(names) > 0 {
+		b.opts.Prefetch(names)
+	}
+}
+
 // virtualRoot is #virtualRoot: a detached root copying node's deps.
 func (b *builder) virtualRoot(node *Node, reuse bool) *Node {
 	if reuse {
@@ -477,6 +512,7 @@ func (b *builder) loadPeerSet(node *Node, required *nodeSet) (*Node, error) {
 		}
 	}
 	sort.SliceStable(peerEdges, func(i, j int) bool { return b.localeCompare(peerEdges[i].name, peerEdges[j].name) < 0 })
+	b.prefetchEdges(peerEdges)
 	for _, edge := range peerEdges {
 		if node.parent == nil {
 			break

@@ -54,6 +54,11 @@ type Options struct {
 	DefaultTag  string
 	// SkipPeers does not follow peerDependencies (legacy-peer-deps).
 	SkipPeers bool
+	// OptionalPeers also fetches optional peer dependencies, and their
+	// peers, without following their other dependencies: arborist loads
+	// them into a peer set (one document each) although it installs them
+	// only when something else requires them.
+	OptionalPeers bool
 	// Overrides replaces the spec of every edge to a name (npm's
 	// top-level "overrides"; see FlatOverrides).
 	Overrides map[string]string
@@ -89,6 +94,7 @@ type item struct {
 	name, spec string // the registry name and spec (aliases resolved)
 	dep        string // the name the dependent used (differs for aliases)
 	optional   bool   // some edge on the chain is optional
+	peerOnly   bool   // reached through an optional peer: follow peers only
 	parent     *item  // the dependent, nil for a root
 	version    string // set once picked, for chains
 }
@@ -144,6 +150,7 @@ type pkgState struct {
 // seenEntry is the dedup record of one name@spec.
 type seenEntry struct {
 	required bool  // some requester is not optional
+	full     bool  // queued to follow all its dependencies, not peers only
 	err      error // the failure, once processed
 }
 
@@ -195,7 +202,7 @@ func Preload(ctx context.Context, roots []Request, o Options) (*Result, error) {
 	// fast worker finishing the first root cannot see zero.
 	pl.pending.Add(1)
 	for _, r := range roots {
-		if err := pl.request(r.Name, r.Spec, r.Optional, nil); err != nil {
+		if err := pl.request(r.Name, r.Spec, r.Optional, nil, false); err != nil {
 			pl.close()
 			return nil, err
 		}
@@ -216,7 +223,7 @@ func Preload(ctx context.Context, roots []Request, o Options) (*Result, error) {
 }
 
 // request dedups and queues one dependency edge.
-func (pl *pool) request(dep, spec string, optional bool, parent *item) error {
+func (pl *pool) request(dep, spec string, optional bool, parent *item, peerOnly bool) error {
 	if o, ok := pl.o.Overrides[dep]; ok {
 		spec = o
 	}
@@ -231,12 +238,21 @@ func (pl *pool) request(dep, spec string, optional bool, parent *item) error {
 		pl.mu.Unlock()
 		return nil
 	}
-	it := &item{name: name, spec: rspec, dep: dep, optional: optional, parent: parent}
+	it := &item{name: name, spec: rspec, dep: dep, optional: optional, parent: parent, peerOnly: peerOnly}
 	k := it.key()
 	pl.mu.Lock()
 	e, dup := pl.seen[k]
 	if !dup {
-		pl.seen[k] = &seenEntry{required: !optional}
+		pl.seen[k] = &seenEntry{required: !optional, full: !peerOnly}
+		pl.mu.Unlock()
+		pl.push(it)
+		return nil
+	}
+	if !peerOnly && !e.full {
+		// First reached through an optional peer: now its dependencies
+		// count too.
+		e.full = true
+		e.required = e.required || !optional
 		pl.mu.Unlock()
 		pl.push(it)
 		return nil
@@ -399,30 +415,35 @@ func (pl *pool) process(it *item, p *packument.Packument, fetchErr error) error 
 		bundled[b] = true
 	}
 	for dep, spec := range m.Dependencies {
-		if bundled[dep] {
+		if bundled[dep] || it.peerOnly {
 			continue
 		}
 		if _, opt := m.OptionalDependencies[dep]; opt {
 			continue // optionalDependencies win (queued below)
 		}
-		if err := pl.request(dep, spec, it.optional, it); err != nil {
+		if err := pl.request(dep, spec, it.optional, it, false); err != nil {
 			return err
 		}
 	}
 	for dep, spec := range m.OptionalDependencies {
-		if bundled[dep] {
+		if bundled[dep] || it.peerOnly {
 			continue
 		}
-		if err := pl.request(dep, spec, true, it); err != nil {
+		if err := pl.request(dep, spec, true, it, false); err != nil {
 			return err
 		}
 	}
 	if !pl.o.SkipPeers {
 		for dep, spec := range m.PeerDependencies {
 			if m.PeerDependenciesMeta[dep].Optional {
-				continue // arborist never fetches a missing optional peer
+				if pl.o.OptionalPeers {
+					if err := pl.request(dep, spec, true, it, true); err != nil {
+						return err
+					}
+				}
+				continue // installed only when something else requires it
 			}
-			if err := pl.request(dep, spec, it.optional, it); err != nil {
+			if err := pl.request(dep, spec, it.optional, it, it.peerOnly); err != nil {
 				return err
 			}
 		}
