@@ -180,10 +180,17 @@ func Parse(data []byte, file string) (*diff.Lockfile, error) {
 		}
 		sort.Strings(p.Dependencies)
 	}
-	for wk, raw := range doc.Workspaces {
+	wkeys := make([]string, 0, len(doc.Workspaces))
+	for wk := range doc.Workspaces {
+		wkeys = append(wkeys, wk)
+	}
+	sort.Strings(wkeys) // warnings and results in the same order every run
+	for _, wk := range wkeys {
+		raw := doc.Workspaces[wk]
 		var w workspace
 		if err := fastAPI.Unmarshal(raw, &w); err != nil {
-			warn(raw, "skipped workspace %q: %v", wk, err)
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			warn(raw, "skipped workspace %q: %s", wk, strings.TrimSpace(msg))
 			continue
 		}
 		for _, sec := range []struct {
