@@ -55,6 +55,7 @@ import (
 	"github.com/lockstep-dev/lockstep/diff/lockfile"
 	"github.com/lockstep-dev/lockstep/diff/render"
 	"github.com/lockstep-dev/lockstep/install"
+	"github.com/lockstep-dev/lockstep/internal/bench"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
 
@@ -101,7 +102,7 @@ func IsInputError(err error) bool {
 // inputNames and outputNames are the inputs this version reads and the
 // outputs it may write; action.yml declares exactly these (a test checks).
 var (
-	inputNames  = []string{"command", "working-directory", "token", "registry", "cache", "cache-key-prefix", "comment", "concurrency", "omit", "ignore-scripts", "lockfile", "base-ref", "node-version"}
+	inputNames  = []string{"command", "working-directory", "token", "registry", "cache", "cache-key-prefix", "comment", "concurrency", "omit", "ignore-scripts", "lockfile", "base-ref", "node-version", "bench-vs", "bench-runs"}
 	outputNames = []string{"cache-hit", "lockfile-changed", "added", "removed", "upgraded", "downgraded", "duration-ms", "report"}
 )
 
@@ -120,6 +121,8 @@ type inputs struct {
 	lockfile       string // relative to workingDir; "" to detect
 	baseRef        string
 	nodeVersion    string // judged against engines by resolve/install; "" for `node -v`
+	benchVs        []string
+	benchRuns      int
 }
 
 func readInputs(a *githubactions.Action) (inputs, error) {
@@ -140,11 +143,28 @@ func readInputs(a *githubactions.Action) (inputs, error) {
 		in.command = "ci"
 	}
 	switch in.command {
-	case "ci", "install", "resolve", "diff", "warm":
-	case "bench":
-		return in, &InputError{fmt.Sprintf("invalid value %q for input command: bench is not available in the action; run `lockstep bench` in a job step (it installs npm, pnpm and bun itself)", in.command)}
+	case "ci", "install", "resolve", "diff", "warm", "bench":
 	default:
-		return in, &InputError{fmt.Sprintf("invalid value %q for input command: expected \"ci\", \"install\", \"resolve\", \"diff\" or \"warm\"", in.command)}
+		return in, &InputError{fmt.Sprintf("invalid value %q for input command: expected \"ci\", \"install\", \"resolve\", \"diff\", \"warm\" or \"bench\"", in.command)}
+	}
+	in.benchVs = []string{"npm", "pnpm", "bun"}
+	if v := strings.TrimSpace(a.GetInput("bench-vs")); v != "" {
+		in.benchVs = nil
+		for _, t := range strings.Split(v, ",") {
+			t = strings.TrimSpace(t)
+			if t != "npm" && t != "pnpm" && t != "bun" {
+				return in, &InputError{fmt.Sprintf("invalid value %q for input bench-vs: expected a comma-separated list of \"npm\", \"pnpm\", \"bun\"", v)}
+			}
+			in.benchVs = append(in.benchVs, t)
+		}
+	}
+	in.benchRuns = 3
+	if v := a.GetInput("bench-runs"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 20 {
+			return in, &InputError{fmt.Sprintf("invalid value %q for input bench-runs: expected a number from 1 to 20", v)}
+		}
+		in.benchRuns = n
 	}
 	if in.cache == "" || in.cache == "auto" {
 		// What the command reads: resolve reads registry manifests; ci
@@ -292,6 +312,13 @@ func (r *runner) run(ctx context.Context) error {
 		r.a.Noticef("lockstep: pull_request_target runs with the base repository's token and secrets, so the pull request's code is not installed and the cache is neither restored nor saved: lockfiles are read through the API and only diffed. Use a pull_request workflow to install.")
 		install = false
 	}
+	if r.in.command == "bench" {
+		if r.gh.eventName == "pull_request_target" {
+			r.a.Noticef("lockstep: pull_request_target runs with the base repository's token and secrets, so the pull request's code is not benchmarked (that installs it). Use a pull_request workflow.")
+			return nil
+		}
+		return r.bench(ctx, dir)
+	}
 	if install && r.in.command == "warm" {
 		if err := r.warm(ctx, dir); err != nil {
 			r.summary(fmt.Sprintf("### lockstep warm · %s\n\n❌ Warming failed: %s\n", render.Escape(r.in.workingDir), render.Escape(err.Error())))
@@ -436,6 +463,53 @@ var installCI = install.CI
 
 // resolveProject is install.Resolve, a variable for the same reason.
 var resolveProject = install.Resolve
+
+// benchRun is bench.Run, a variable so tests need not install npm, pnpm
+// and bun.
+var benchRun = bench.Run
+
+// bench runs lockstep beside the other package managers on the project
+// (cold and warm installs, interleaved) and writes the table to the job
+// summary and the samples to the report output.
+func (r *runner) bench(ctx context.Context, dir string) error {
+	r.a.Group("lockstep bench")
+	defer r.a.EndGroup()
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("failed to find the lockstep binary: %w", err)
+	}
+	tmp := r.o.Getenv("RUNNER_TEMP")
+	if tmp == "" {
+		tmp = os.TempDir()
+	}
+	work, err := os.MkdirTemp(tmp, "lockstep-bench-")
+	if err != nil {
+		return fmt.Errorf("failed to create the bench directory: %w", err)
+	}
+	reg := r.in.registry
+	if reg == "" {
+		reg = "https://registry.npmjs.org/"
+	}
+	samples, err := benchRun(ctx, bench.Options{
+		Fixtures: []string{dir}, Tools: append([]string{"lockstep"}, r.in.benchVs...),
+		Phases: []string{bench.PhaseCold, bench.PhaseWarm}, Runs: r.in.benchRuns,
+		Lockstep: exe, WorkDir: work, ToolsDir: filepath.Join(r.cacheDir(), "bench-tools"), Registry: reg,
+		Stdout: r.o.Stdout, Stderr: r.o.Stderr,
+	})
+	if err != nil {
+		r.summary(fmt.Sprintf("### lockstep bench · %s\n\n❌ The benchmark failed: %s\n", render.Escape(r.in.workingDir), render.Escape(err.Error())))
+		return fmt.Errorf("failed to benchmark %q: %w", r.in.workingDir, err)
+	}
+	reportPath := filepath.Join(tmp, "lockstep-bench-"+strings.NewReplacer("/", "-", ".", "_").Replace(r.in.workingDir)+".json")
+	if err := writeFileAtomic(reportPath, bench.JSON(samples)); err != nil {
+		r.a.Warningf("lockstep: failed to write report %q: %v", reportPath, err)
+	} else {
+		r.res.ReportPath = reportPath
+		r.setOutput("report", reportPath)
+	}
+	r.summary(fmt.Sprintf("### lockstep bench · %s\n\n%s", render.Escape(r.in.workingDir), bench.Markdown(samples)))
+	return nil
+}
 
 // lockfileNames are tried in order when the lockfile input is empty.
 var lockfileNames = []string{"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock"}

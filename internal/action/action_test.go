@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/lockstep-dev/lockstep/internal/bench"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -499,7 +501,8 @@ func TestBadInputs(t *testing.T) {
 	for _, tc := range []struct {
 		input, value, want string
 	}{
-		{"INPUT_COMMAND", "bench", `invalid value "bench" for input command`},
+		{"INPUT_COMMAND", "publish", `invalid value "publish" for input command`},
+		{"INPUT_BENCH-RUNS", "0", `invalid value "0" for input bench-runs`},
 		{"INPUT_CACHE", "everything", `invalid value "everything" for input cache`},
 		{"INPUT_CACHE-KEY-PREFIX", "a,b", `invalid value "a,b" for input cache-key-prefix`},
 		{"INPUT_COMMENT", "sometimes", `invalid value "sometimes" for input comment`},
@@ -593,5 +596,50 @@ func TestResolveAndInstallCommands(t *testing.T) {
 				t.Errorf("log lacks the %s group:\n%s", command, h.out.String())
 			}
 		})
+	}
+}
+
+// TestBenchCommand: command bench times lockstep beside the chosen tools on
+// the working directory and writes the table to the job summary.
+func TestBenchCommand(t *testing.T) {
+	h := newHarness(t, "push")
+	h.env["INPUT_COMMAND"] = "bench"
+	h.env["INPUT_WORKING-DIRECTORY"] = "web"
+	h.env["INPUT_BENCH-VS"] = "bun, npm"
+	h.env["INPUT_BENCH-RUNS"] = "2"
+	h.write("web/package.json", `{"name":"web"}`)
+	var got bench.Options
+	orig := benchRun
+	benchRun = func(ctx context.Context, o bench.Options) ([]bench.Sample, error) {
+		got = o
+		var out []bench.Sample
+		for _, tool := range o.Tools {
+			for run := 1; run <= o.Runs; run++ {
+				out = append(out, bench.Sample{Tool: tool, Fixture: "web", Phase: bench.PhaseCold, Run: run, WallMS: int64(1000 * run), Version: "1.0.0"})
+			}
+		}
+		return out, nil
+	}
+	defer func() { benchRun = orig }()
+	res, err := h.run()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, h.out.String())
+	}
+	if want := []string{"lockstep", "bun", "npm"}; !slices.Equal(got.Tools, want) || got.Runs != 2 || len(got.Fixtures) != 1 || got.Fixtures[0] != filepath.Join(h.ws, "web") {
+		t.Errorf("bench options: tools %v runs %d fixtures %v", got.Tools, got.Runs, got.Fixtures)
+	}
+	summary := h.file("GITHUB_STEP_SUMMARY")
+	for _, want := range []string{"### lockstep bench · web", "| lockstep", "| bun", "p3_cold_install"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	if data, err := os.ReadFile(res.ReportPath); err != nil || !strings.Contains(string(data), `"tool": "bun"`) && !strings.Contains(string(data), `"tool":"bun"`) {
+		t.Errorf("report %q: %s %v", res.ReportPath, data, err)
+	}
+
+	h.env["INPUT_BENCH-VS"] = "yarn"
+	if _, err := h.run(); err == nil || !strings.Contains(err.Error(), `invalid value "yarn" for input bench-vs`) {
+		t.Errorf("bench-vs yarn: %v", err)
 	}
 }
