@@ -21,6 +21,7 @@ import (
 	"github.com/lockstep-dev/lockstep/install/preload"
 	"github.com/lockstep-dev/lockstep/install/registry"
 	"github.com/lockstep-dev/lockstep/install/semver"
+	"github.com/lockstep-dev/lockstep/internal/fsx"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
 
@@ -185,34 +186,11 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	old, _ := os.ReadFile(path)
 	res.Changed = string(old) != string(data)
 	if o.Write && res.Changed {
-		if err := writeAtomic(path, data); err != nil {
+		if err := fsx.WriteFileAtomic(path, data); err != nil {
 			return nil, fmt.Errorf("failed to write %q: %w", path, err)
 		}
 	}
 	return res, nil
-}
-
-// writeAtomic writes data to a temporary file beside path, then renames
-// it into place, so a reader never sees half a file.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // missingRoots keeps the root requests the lockfile does not already

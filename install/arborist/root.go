@@ -62,13 +62,7 @@ func pkgFromPackageJSON(rp *rootPackage) *pkg {
 	p.prod = sortedDeps(pj.Dependencies, pj.OptionalDependencies)
 	p.optional = sortedDeps(pj.OptionalDependencies, nil)
 	p.dev = sortedDeps(pj.DevDependencies, nil)
-	for _, d := range sortedDeps(pj.PeerDependencies, nil) {
-		if pj.PeerDependenciesMeta[d.name].Optional {
-			p.peerOptional = append(p.peerOptional, d)
-		} else {
-			p.peer = append(p.peer, d)
-		}
-	}
+	p.setPeers(pj.PeerDependencies, func(n string) bool { return pj.PeerDependenciesMeta[n].Optional })
 	if s := pj.Scripts; s != nil && (s["install"] != "" || s["preinstall"] != "" || s["postinstall"] != "") {
 		p.hasInstallScript = true
 	}
@@ -84,6 +78,18 @@ func pkgFromPackageJSON(rp *rootPackage) *pkg {
 		p.engineNPM, _ = v["npm"].(string)
 	}
 	return p
+}
+
+// setPeers splits peer dependencies into peer and peerOptional edges
+// sources (peerDependenciesMeta[name].optional), in name order.
+func (p *pkg) setPeers(peers map[string]string, optional func(name string) bool) {
+	for _, d := range sortedDeps(peers, nil) {
+		if optional(d.name) {
+			p.peerOptional = append(p.peerOptional, d)
+		} else {
+			p.peer = append(p.peer, d)
+		}
+	}
 }
 
 func anyStrings(v []any) []string {
@@ -107,13 +113,7 @@ func pkgFromVersion(name string, v *packument.Version) *pkg {
 	}
 	p.prod = sortedDeps(m.Dependencies, m.OptionalDependencies)
 	p.optional = sortedDeps(m.OptionalDependencies, nil)
-	for _, d := range sortedDeps(m.PeerDependencies, nil) {
-		if m.PeerDependenciesMeta[d.name].Optional {
-			p.peerOptional = append(p.peerOptional, d)
-		} else {
-			p.peer = append(p.peer, d)
-		}
-	}
+	p.setPeers(m.PeerDependencies, func(n string) bool { return m.PeerDependenciesMeta[n].Optional })
 	p.accept = m.AcceptDependencies
 	p.bundle = m.BundleDependencies
 	p.resolved = m.Dist.Tarball

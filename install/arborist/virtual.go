@@ -91,13 +91,7 @@ func pkgFromLock(name string, e *lockfile.Package) *pkg {
 	}
 	p.prod = sortedDeps(e.Dependencies, e.OptionalDependencies)
 	p.optional = sortedDeps(e.OptionalDependencies, nil)
-	for _, d := range sortedDeps(e.PeerDependencies, nil) {
-		if e.PeerDependenciesMeta[d.name].Optional {
-			p.peerOptional = append(p.peerOptional, d)
-		} else {
-			p.peer = append(p.peer, d)
-		}
-	}
+	p.setPeers(e.PeerDependencies, func(n string) bool { return e.PeerDependenciesMeta[n].Optional })
 	p.accept = e.AcceptDependencies
 	p.bundle = e.BundleDependencies
 	if e.Engines != nil {

@@ -56,6 +56,7 @@ import (
 	"github.com/lockstep-dev/lockstep/diff/render"
 	"github.com/lockstep-dev/lockstep/install"
 	"github.com/lockstep-dev/lockstep/internal/bench"
+	"github.com/lockstep-dev/lockstep/internal/fsx"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
 
@@ -426,7 +427,7 @@ func (r *runner) install(ctx context.Context, dir string) error {
 		reportDir = os.TempDir()
 	}
 	reportPath := filepath.Join(reportDir, "lockstep-report-"+strings.NewReplacer("/", "-", ".", "_").Replace(r.in.workingDir)+".json")
-	if err := writeFileAtomic(reportPath, rep.JSON()); err != nil {
+	if err := fsx.WriteFileAtomic(reportPath, rep.JSON()); err != nil {
 		r.a.Warningf("lockstep: failed to write report %q: %v", reportPath, err)
 	} else {
 		r.res.ReportPath = reportPath
@@ -501,7 +502,7 @@ func (r *runner) bench(ctx context.Context, dir string) error {
 		return fmt.Errorf("failed to benchmark %q: %w", r.in.workingDir, err)
 	}
 	reportPath := filepath.Join(tmp, "lockstep-bench-"+strings.NewReplacer("/", "-", ".", "_").Replace(r.in.workingDir)+".json")
-	if err := writeFileAtomic(reportPath, bench.JSON(samples)); err != nil {
+	if err := fsx.WriteFileAtomic(reportPath, bench.JSON(samples)); err != nil {
 		r.a.Warningf("lockstep: failed to write report %q: %v", reportPath, err)
 	} else {
 		r.res.ReportPath = reportPath
@@ -658,27 +659,4 @@ func (r *runner) recoverFileCommand(env string) {
 	if v := recover(); v != nil {
 		r.a.Warningf("lockstep: failed to write %s %q: %v", env, r.o.Getenv(env), v)
 	}
-}
-
-// writeFileAtomic writes data beside path and renames it into place.
-func writeFileAtomic(p string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(f.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), p)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-	}
-	return werr
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/lockstep-dev/lockstep/install"
+	"github.com/lockstep-dev/lockstep/internal/fsx"
 	"github.com/lockstep-dev/lockstep/internal/progress"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
@@ -81,7 +80,7 @@ func runCI(ctx context.Context, args []string, stdio Stdio, getenv func(string) 
 	}
 	if *report != "" {
 		rep := rec.Report("ci", Version, res.Packages)
-		if err := writeFileAtomic(*report, rep.JSON()); err != nil {
+		if err := fsx.WriteFileAtomic(*report, rep.JSON()); err != nil {
 			fmt.Fprintf(stdio.Err, "lockstep ci: failed to write report %q: %v\n", *report, err)
 			return ExitFailure
 		}
@@ -105,27 +104,4 @@ func startProgress(cmd, value string, stdio Stdio, getenv func(string) string) (
 	}
 	mode := progress.Choose(s, progress.IsTerminal(stdio.Err), getenv)
 	return progress.Start(stdio.Err, mode, progress.Options{Label: "lockstep " + cmd}), true
-}
-
-// writeFileAtomic writes data to a temporary file beside path, then renames
-// it into place, so readers never see half a file.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/cache/manifest"
 	"github.com/lockstep-dev/lockstep/install"
+	"github.com/lockstep-dev/lockstep/internal/fsx"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
 
@@ -116,7 +117,7 @@ func runResolve(ctx context.Context, args []string, stdio Stdio, getenv func(str
 	fmt.Fprintf(stdio.Out, "%s %s (%d packages)\n", verb, res.Path, res.Packages)
 	if *rf.report != "" {
 		rep := rec.Report("resolve", Version, timing.Packages{})
-		if err := writeFileAtomic(*rf.report, rep.JSON()); err != nil {
+		if err := fsx.WriteFileAtomic(*rf.report, rep.JSON()); err != nil {
 			fmt.Fprintf(stdio.Err, "lockstep resolve: failed to write report %q: %v\n", *rf.report, err)
 			return ExitFailure
 		}
@@ -185,7 +186,7 @@ func runInstall(ctx context.Context, args []string, stdio Stdio, getenv func(str
 	}
 	if *rf.report != "" {
 		rep := rec.Report("install", Version, ciRes.Packages)
-		if err := writeFileAtomic(*rf.report, rep.JSON()); err != nil {
+		if err := fsx.WriteFileAtomic(*rf.report, rep.JSON()); err != nil {
 			fmt.Fprintf(stdio.Err, "lockstep install: failed to write report %q: %v\n", *rf.report, err)
 			return ExitFailure
 		}
