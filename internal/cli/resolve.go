@@ -93,8 +93,17 @@ func runResolve(ctx context.Context, args []string, stdio Stdio, getenv func(str
 	fs := newFlagSet("resolve", "lockstep resolve [--dir D] [--legacy-peer-deps] [--force] [--os O --cpu C --libc L] [--node-version V] [--cache-dir D] [--registry URL]", stdio)
 	rf := addResolveFlags(fs)
 	fs.Bool("ignore-scripts", false, "accepted like npm's: resolve never runs scripts")
+	var omit, include listFlag
+	fs.Var(&omit, "omit", "accepted like npm's: the lockfile records every dependency type")
+	fs.Var(&include, "include", "accepted like npm's")
 	if code, done := parse(fs, args); done {
 		return code
+	}
+	for _, v := range append(append([]string{}, omit...), include...) {
+		if v != "dev" && v != "optional" && v != "peer" {
+			fmt.Fprintf(stdio.Err, "lockstep resolve: invalid value %q for --omit/--include: expected one of \"dev\", \"optional\", \"peer\"\n", v)
+			return ExitUsage
+		}
 	}
 	o, code, okk := rf.options(fs, "resolve", stdio, getenv)
 	if !okk {
