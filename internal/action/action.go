@@ -475,6 +475,11 @@ var benchRun = bench.Run
 func (r *runner) bench(ctx context.Context, dir string) error {
 	r.a.Group("lockstep bench")
 	defer r.a.EndGroup()
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return &InputError{fmt.Sprintf("failed to benchmark %q: no %s there (bench times installs from the project's package.json and package-lock.json)", r.in.workingDir, f)}
+		}
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("failed to find the lockstep binary: %w", err)

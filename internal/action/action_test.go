@@ -608,6 +608,7 @@ func TestBenchCommand(t *testing.T) {
 	h.env["INPUT_BENCH-VS"] = "bun, npm"
 	h.env["INPUT_BENCH-RUNS"] = "2"
 	h.write("web/package.json", `{"name":"web"}`)
+	h.write("web/package-lock.json", `{"name":"web","lockfileVersion":3,"requires":true,"packages":{"":{"name":"web"}}}`)
 	var got bench.Options
 	orig := benchRun
 	benchRun = func(ctx context.Context, o bench.Options) ([]bench.Sample, error) {

@@ -33,8 +33,8 @@ func TestActionCommand(t *testing.T) {
 	}{
 		{name: "diff against base-ref", env: map[string]string{"INPUT_COMMAND": "diff", "INPUT_BASE-REF": "main"}, stub: true,
 			code: ExitOK, stdout: []string{"::add-mask::" + token, "::group::lockstep diff", "13 changes"}},
-		{name: "bad input", env: map[string]string{"INPUT_COMMAND": "bench"}, code: ExitUsage,
-			stdout: []string{"::error title=lockstep::invalid value \"bench\" for input command"}},
+		{name: "bad input", env: map[string]string{"INPUT_COMMAND": "publish"}, code: ExitUsage,
+			stdout: []string{"::error title=lockstep::invalid value \"publish\" for input command"}},
 		{name: "post step without state", args: []string{"--post"}, code: ExitOK,
 			stdout: []string{"the main step left nothing to save"}},
 		{name: "post step with a broken cache", args: []string{"--post"}, env: map[string]string{
