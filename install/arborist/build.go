@@ -545,7 +545,7 @@ func (b *builder) loadPeerSet(node *Node, required *nodeSet) (*Node, error) {
 			if node.parent == nil {
 				break
 			}
-			return nil, b.eresolveLoad(edge, parentEdge)
+			return nil, b.eresolve(edge, nil)
 		}
 		current := edge.to
 		dep, err := b.nodeFromEdge(edge, nil, nil, required)
@@ -561,7 +561,7 @@ func (b *builder) loadPeerSet(node *Node, required *nodeSet) (*Node, error) {
 		if conflictOK || !required.has(edge.from) {
 			continue
 		}
-		return nil, b.eresolveLoad(edge, parentEdge)
+		return nil, b.eresolve(edge, nil)
 	}
 	return node, nil
 }
@@ -649,13 +649,8 @@ func (b *builder) manifest(name, rng string) (*pkg, error) {
 		b.pickErrs[key] = err
 		return nil, err
 	}
-	spec := rng
-	if spec == "*" {
-		spec = ""
-	}
 	v, err := packument.Pick(doc, rng, packument.PickOptions{DefaultTag: b.opts.DefaultTag, Before: b.opts.Before,
 		NodeVersion: b.opts.NodeVersion, NPMVersion: b.opts.NPMVersion})
-	_ = spec
 	if err != nil {
 		b.pickErrs[key] = err
 		return nil, err
@@ -882,10 +877,8 @@ func (b *builder) explainConflict(e *Edge, dep *Node) string {
 
 const eresolveFix = "fix the conflicting versions in package.json, or retry with --legacy-peer-deps or --force to accept a possibly broken tree"
 
-func (b *builder) eresolve(e *Edge, dep *Node, pd *placeDep) error {
+// eresolve is the ERESOLVE error for edge e (and dep, the node that could
+// not be placed, when known).
+func (b *builder) eresolve(e *Edge, dep *Node) error {
 	return fmt.Errorf("%w (ERESOLVE): %s; %s", ErrResolve, b.explainConflict(e, dep), eresolveFix)
-}
-
-func (b *builder) eresolveLoad(e, parentEdge *Edge) error {
-	return fmt.Errorf("%w (ERESOLVE): %s; %s", ErrResolve, b.explainConflict(e, nil), eresolveFix)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/bytedance/sonic"
 
 	"github.com/lockstep-dev/lockstep/install/lockfile"
-	"github.com/lockstep-dev/lockstep/install/packument"
 )
 
 func sha1Integrity(hexsum string) string {
@@ -411,8 +410,6 @@ func normalizeBin(name string, v any) map[string]string {
 	}
 	return nonEmpty(out)
 }
-
-var _ = packument.Decode
 
 // legacyDependencies is Shrinkwrap's #buildLegacyLockfile: the v1-style
 // "dependencies" tree a version 2 lockfile also carries.

@@ -34,15 +34,13 @@ type pkg struct {
 	peer, peerOptional, prod, optional, dev []dep
 	accept                                  map[string]string
 	bundle                                  []string
-	// registry marks a manifest picked from a packument (isRegistryDependency).
-	registry            bool
-	resolved, integrity string
-	deprecated          string
-	os, cpu, libc       []string
-	engineNode          string
-	engineNPM           string
-	hasInstallScript    bool
-	hasDevDependencies  bool
+	resolved, integrity                     string
+	deprecated                              string
+	os, cpu, libc                           []string
+	engineNode                              string
+	engineNPM                               string
+	hasInstallScript                        bool
+	hasDevDependencies                      bool
 	// folder is the package.json of a folder package (root, workspace,
 	// link target); manifest the registry manifest.
 	folder   *rootPackage

@@ -283,5 +283,5 @@ func (pd *placeDep) warnPeerConflict(e *Edge, dep *Node) {
 
 func (pd *placeDep) failPeerConflict() error {
 	t := pd.top()
-	return pd.b.eresolve(t.edge, t.dep, pd)
+	return pd.b.eresolve(t.edge, t.dep)
 }

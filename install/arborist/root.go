@@ -1,7 +1,6 @@
 package arborist
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -66,7 +65,6 @@ func pkgFromPackageJSON(rp *rootPackage) *pkg {
 	if s := pj.Scripts; s != nil && (s["install"] != "" || s["preinstall"] != "" || s["postinstall"] != "") {
 		p.hasInstallScript = true
 	}
-	p.hasDevDependencies = pj.DevDependencies != nil
 	if os, ok := rp.raw["os"].([]any); ok {
 		p.os = anyStrings(os)
 	}
@@ -106,7 +104,7 @@ func anyStrings(v []any) []string {
 // @npmcli/package-json: optional dependencies removed from dependencies).
 func pkgFromVersion(name string, v *packument.Version) *pkg {
 	m := v.Manifest()
-	p := &pkg{name: name, version: v.Version, registry: true, deprecated: v.Deprecated,
+	p := &pkg{name: name, version: v.Version, deprecated: v.Deprecated,
 		engineNode: v.EngineNode, engineNPM: v.EngineNPM}
 	if m.Name != "" {
 		p.name = m.Name
@@ -232,5 +230,3 @@ func (b *builder) newLinkTo(name string, target *Node) *Node {
 	l.realpath = target.realpath
 	return l
 }
-
-var _ = json.Marshal

@@ -3,7 +3,6 @@ package arborist
 import (
 	"errors"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 
@@ -173,7 +172,6 @@ func (b *builder) crackOpen(node *Node) error {
 		b.loadEdges(n, false)
 		b.setParent(n, parent)
 		at[d] = n
-		_ = path.Base
 	}
 	return nil
 }

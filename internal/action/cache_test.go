@@ -21,11 +21,18 @@ const runtimeToken = "eyJhbGciOi.ACTIONS-RUNTIME.secretpart"
 // withCache points the harness at a cache fake backed by in-process blobs
 // and gives it a GITHUB_STATE file.
 func withCache(h *harness) *cachefake.Server {
-	srv := cachefake.New(h.t, cachefake.NewMemBlobs(h.t), runtimeToken)
+	srv, _ := withCacheBlobs(h)
+	return srv
+}
+
+// withCacheBlobs is withCache, also returning the blob store.
+func withCacheBlobs(h *harness) (*cachefake.Server, *cachefake.MemBlobs) {
+	blobs := cachefake.NewMemBlobs(h.t)
+	srv := cachefake.New(h.t, blobs, runtimeToken)
 	h.env["ACTIONS_RESULTS_URL"] = srv.URL()
 	h.env["ACTIONS_RUNTIME_TOKEN"] = runtimeToken
 	h.env["GITHUB_STATE"] = filepath.Join(h.t.TempDir(), "save_state_x")
-	return srv
+	return srv, blobs
 }
 
 // state parses GITHUB_STATE (name<<DELIM blocks) into the STATE_* the
@@ -349,11 +356,7 @@ func TestTimingHistory(t *testing.T) {
 // again and verified against the lockfile, never installed.
 func TestCachePoisonedStore(t *testing.T) {
 	h := newHarness(t, "push")
-	blobs := cachefake.NewMemBlobs(t)
-	srv := cachefake.New(t, blobs, runtimeToken)
-	h.env["ACTIONS_RESULTS_URL"] = srv.URL()
-	h.env["ACTIONS_RUNTIME_TOKEN"] = runtimeToken
-	h.env["GITHUB_STATE"] = filepath.Join(t.TempDir(), "save_state_x")
+	srv, blobs := withCacheBlobs(h)
 	reg := registry(t)
 	h.env["INPUT_COMMAND"] = "ci"
 	h.env["INPUT_REGISTRY"] = reg.URL()

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/lockstep-dev/lockstep/install"
-	"github.com/lockstep-dev/lockstep/internal/fsx"
 	"github.com/lockstep-dev/lockstep/internal/progress"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
@@ -33,11 +32,8 @@ func runCI(ctx context.Context, args []string, stdio Stdio, getenv func(string) 
 		fmt.Fprintf(stdio.Err, "lockstep ci: invalid value %q for --concurrency: expected a number of at least 1\n", strconv.Itoa(*concurrency))
 		return ExitUsage
 	}
-	for _, v := range append(append([]string{}, omit...), include...) {
-		if v != "dev" && v != "optional" && v != "peer" {
-			fmt.Fprintf(stdio.Err, "lockstep ci: invalid value %q for --omit/--include: expected one of \"dev\", \"optional\", \"peer\"\n", v)
-			return ExitUsage
-		}
+	if !depTypesOK(stdio, "ci", omit, include) {
+		return ExitUsage
 	}
 	flags := map[string]string{}
 	set := map[string]bool{}
@@ -72,20 +68,9 @@ func runCI(ctx context.Context, args []string, stdio Stdio, getenv func(string) 
 	})
 	prog.Stop()
 	if err != nil {
-		fmt.Fprintf(stdio.Err, "lockstep ci: %v\n", err)
-		if install.IsInputError(err) {
-			return ExitUsage
-		}
-		return ExitFailure
+		return installFailed(stdio, "ci", err)
 	}
-	if *report != "" {
-		rep := rec.Report("ci", Version, res.Packages)
-		if err := fsx.WriteFileAtomic(*report, rep.JSON()); err != nil {
-			fmt.Fprintf(stdio.Err, "lockstep ci: failed to write report %q: %v\n", *report, err)
-			return ExitFailure
-		}
-	}
-	return ExitOK
+	return writeReport(stdio, "ci", *report, rec.Report("ci", Version, res.Packages))
 }
 
 // progressFlag registers --progress on fs.

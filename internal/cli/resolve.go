@@ -9,7 +9,6 @@ import (
 
 	"github.com/lockstep-dev/lockstep/cache/manifest"
 	"github.com/lockstep-dev/lockstep/install"
-	"github.com/lockstep-dev/lockstep/internal/fsx"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
 
@@ -99,11 +98,8 @@ func runResolve(ctx context.Context, args []string, stdio Stdio, getenv func(str
 	if code, done := parse(fs, args); done {
 		return code
 	}
-	for _, v := range append(append([]string{}, omit...), include...) {
-		if v != "dev" && v != "optional" && v != "peer" {
-			fmt.Fprintf(stdio.Err, "lockstep resolve: invalid value %q for --omit/--include: expected one of \"dev\", \"optional\", \"peer\"\n", v)
-			return ExitUsage
-		}
+	if !depTypesOK(stdio, "resolve", omit, include) {
+		return ExitUsage
 	}
 	o, code, okk := rf.options(fs, "resolve", stdio, getenv)
 	if !okk {
@@ -113,25 +109,14 @@ func runResolve(ctx context.Context, args []string, stdio Stdio, getenv func(str
 	o.Timing = rec
 	res, err := install.Resolve(ctx, o)
 	if err != nil {
-		fmt.Fprintf(stdio.Err, "lockstep resolve: %v\n", err)
-		if install.IsInputError(err) {
-			return ExitUsage
-		}
-		return ExitFailure
+		return installFailed(stdio, "resolve", err)
 	}
 	verb := "unchanged"
 	if res.Changed {
 		verb = "wrote"
 	}
 	fmt.Fprintf(stdio.Out, "%s %s (%d packages)\n", verb, res.Path, res.Packages)
-	if *rf.report != "" {
-		rep := rec.Report("resolve", Version, timing.Packages{})
-		if err := fsx.WriteFileAtomic(*rf.report, rep.JSON()); err != nil {
-			fmt.Fprintf(stdio.Err, "lockstep resolve: failed to write report %q: %v\n", *rf.report, err)
-			return ExitFailure
-		}
-	}
-	return ExitOK
+	return writeReport(stdio, "resolve", *rf.report, rec.Report("resolve", Version, timing.Packages{Total: res.Packages}))
 }
 
 func runInstall(ctx context.Context, args []string, stdio Stdio, getenv func(string) string) int {
@@ -144,11 +129,8 @@ func runInstall(ctx context.Context, args []string, stdio Stdio, getenv func(str
 	if code, done := parse(fs, args); done {
 		return code
 	}
-	for _, v := range append(append([]string{}, omit...), include...) {
-		if v != "dev" && v != "optional" && v != "peer" {
-			fmt.Fprintf(stdio.Err, "lockstep install: invalid value %q for --omit/--include: expected one of \"dev\", \"optional\", \"peer\"\n", v)
-			return ExitUsage
-		}
+	if !depTypesOK(stdio, "install", omit, include) {
+		return ExitUsage
 	}
 	o, code, okk := rf.options(fs, "install", stdio, getenv)
 	if !okk {
@@ -158,11 +140,7 @@ func runInstall(ctx context.Context, args []string, stdio Stdio, getenv func(str
 	o.Timing = rec
 	res, err := install.Resolve(ctx, o)
 	if err != nil {
-		fmt.Fprintf(stdio.Err, "lockstep install: %v\n", err)
-		if install.IsInputError(err) {
-			return ExitUsage
-		}
-		return ExitFailure
+		return installFailed(stdio, "install", err)
 	}
 	if res.Changed {
 		fmt.Fprintf(stdio.Out, "wrote %s (%d packages)\n", res.Path, res.Packages)
@@ -187,18 +165,7 @@ func runInstall(ctx context.Context, args []string, stdio Stdio, getenv func(str
 		Getenv: getenv, Stdout: stdio.Out, Stderr: stdio.Err, Timing: rec,
 	})
 	if err != nil {
-		fmt.Fprintf(stdio.Err, "lockstep install: %v\n", err)
-		if install.IsInputError(err) {
-			return ExitUsage
-		}
-		return ExitFailure
+		return installFailed(stdio, "install", err)
 	}
-	if *rf.report != "" {
-		rep := rec.Report("install", Version, ciRes.Packages)
-		if err := fsx.WriteFileAtomic(*rf.report, rep.JSON()); err != nil {
-			fmt.Fprintf(stdio.Err, "lockstep install: failed to write report %q: %v\n", *rf.report, err)
-			return ExitFailure
-		}
-	}
-	return ExitOK
+	return writeReport(stdio, "install", *rf.report, rec.Report("install", Version, ciRes.Packages))
 }
