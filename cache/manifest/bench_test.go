@@ -74,7 +74,7 @@ func BenchmarkFormats(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		bin := encode(meta{Registry: "r/", Name: p.Name}, p)
+		bin := mustEncode(b, meta{Registry: "r/", Name: p.Name}, p)
 		fl := toFlat(p)
 		slimJSON, err := sonic.Marshal(fl)
 		if err != nil {

@@ -154,7 +154,10 @@ func (c *Cache) Store(registry, name string, p *packument.Packument, v Validator
 	if err != nil {
 		return err
 	}
-	data := encode(meta{Registry: canonRegistry(registry), Name: name, Validators: v}, p)
+	data, err := encode(meta{Registry: canonRegistry(registry), Name: name, Validators: v}, p)
+	if err != nil {
+		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)

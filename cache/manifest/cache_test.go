@@ -94,7 +94,7 @@ func TestCodecRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := meta{Registry: "https://r.example/", Name: p.Name, Validators: Validators{ETag: `"x"`, LastModified: "Mon"}}
-		data := encode(m, p)
+		data := mustEncode(t, m, p)
 		m2, p2, err := decode(data)
 		if err != nil {
 			t.Fatalf("%s: decode: %v", p.Name, err)
@@ -119,7 +119,7 @@ func TestCodecCorruption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := encode(meta{Registry: "r/", Name: "a"}, p)
+	data := mustEncode(t, meta{Registry: "r/", Name: "a"}, p)
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range len(data) {
 		bad := append([]byte(nil), data...)
@@ -139,7 +139,7 @@ func TestCodecCorruption(t *testing.T) {
 // valid checksum.
 func FuzzDecode(f *testing.F) {
 	p, _ := packument.Decode([]byte(`{"name":"a","dist-tags":{"latest":"1.0.0"},"versions":{"1.0.0":{"dependencies":{"b":"1"}}}}`))
-	f.Add(encode(meta{Registry: "r/", Name: "a"}, p)[headerSize:])
+	f.Add(mustEncode(f, meta{Registry: "r/", Name: "a"}, p)[headerSize:])
 	f.Fuzz(func(t *testing.T, body []byte) {
 		data := make([]byte, headerSize, headerSize+len(body))
 		copy(data, magic[:])
@@ -152,6 +152,15 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+func mustEncode(tb testing.TB, m meta, p *packument.Packument) []byte {
+	tb.Helper()
+	data, err := encode(m, p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
 }
 
 func putCRC(data []byte) {

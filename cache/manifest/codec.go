@@ -16,7 +16,7 @@ import (
 
 // FormatVersion is the version of the on-disk entry format. Entries of
 // another version are misses (and are overwritten).
-const FormatVersion = 4
+const FormatVersion = 5
 
 var magic = [4]byte{'L', 'S', 'M', 'C'}
 
@@ -46,14 +46,16 @@ type meta struct {
 //
 // Every string is stored once in the table and referenced by index, so the
 // decoder allocates one string for the whole table.
-func encode(m meta, p *packument.Packument) []byte {
+func encode(m meta, p *packument.Packument) ([]byte, error) {
 	e := &encoder{index: map[string]uint32{"": 0}, strs: []string{""}}
 	// Pass 1 collects strings and writes the structure into e.body.
 	e.str(m.Registry)
 	e.str(m.Name)
 	e.str(m.Validators.ETag)
 	e.str(m.Validators.LastModified)
-	e.packument(p)
+	if err := e.packument(p); err != nil {
+		return nil, err
+	}
 
 	out := make([]byte, headerSize, headerSize+len(e.body)+e.strBytes+2*len(e.strs)+16)
 	copy(out, magic[:])
@@ -67,7 +69,7 @@ func encode(m meta, p *packument.Packument) []byte {
 	}
 	out = append(out, e.body...)
 	binary.LittleEndian.PutUint32(out[6:], crcOf(out[headerSize:]))
-	return out
+	return out, nil
 }
 
 type encoder struct {
@@ -115,16 +117,6 @@ func (e *encoder) list(l []string) {
 	}
 }
 
-const (
-	flagInstallScript = 1 << iota
-	flagShrinkwrap
-	flagGypTrue
-	flagGypFalse
-	flagTarballConventional // Dist.Tarball is prefix + name/-/base-version.tgz
-	flagSHA512Raw           // Dist.Integrity is one sha512, stored as 64 raw bytes
-	flagSHA1Raw             // Dist.Shasum is 40 lowercase hex digits, stored as 20 bytes
-)
-
 // conventionalTarball is the tarball path npm publishes under, after the
 // registry prefix: "@s/x/-/x-1.0.0.tgz".
 func conventionalTarball(name, version string) string {
@@ -160,7 +152,7 @@ func rawSHA1(shasum string) ([]byte, bool) {
 	return raw, true
 }
 
-func (e *encoder) packument(p *packument.Packument) {
+func (e *encoder) packument(p *packument.Packument) error {
 	e.str(p.Name)
 	e.strMap(p.DistTags)
 	if p.HasTime {
@@ -171,87 +163,76 @@ func (e *encoder) packument(p *packument.Packument) {
 	e.time(p.Modified)
 	e.time(p.Created)
 	e.uv(uint64(len(p.Versions)))
-	var mb encoder
+	var fb encoder
 	for _, v := range p.Versions {
 		e.str(v.Version)
 		e.str(v.Deprecated)
 		e.time(v.Published)
 		e.str(v.EngineNode)
 		e.str(v.EngineNPM)
-		// The manifest is a length-prefixed section, decoded on demand.
-		mb.index, mb.strs, mb.strBytes, mb.body = e.index, e.strs, e.strBytes, mb.body[:0]
-		mb.manifest(v.Manifest(), v.Version)
-		e.strs, e.strBytes = mb.strs, mb.strBytes
-		e.uv(uint64(len(mb.body)))
-		e.body = append(e.body, mb.body...)
+		fields, err := v.Fields()
+		if err != nil {
+			return fmt.Errorf("version %q: %w", v.Version, err)
+		}
+		// The fields are a length-prefixed section, decoded on demand.
+		fb.index, fb.strs, fb.strBytes, fb.body = e.index, e.strs, e.strBytes, fb.body[:0]
+		fb.fields(fields, p.Name, v.Version)
+		e.strs, e.strBytes = fb.strs, fb.strBytes
+		e.uv(uint64(len(fb.body)))
+		e.body = append(e.body, fb.body...)
+	}
+	return nil
+}
+
+// How a field's value is stored: its low two bits beside the kind.
+const (
+	modeString  = iota // a string-table index
+	modeTarball        // "<prefix>" + conventionalTarball, quoted; the prefix is a string
+	modeSHA512         // "sha512-<base64>", quoted; 64 raw bytes
+	modeSHA1           // 40 lowercase hex digits, quoted; 20 raw bytes
+)
+
+func (e *encoder) fields(fields []packument.Field, name, version string) {
+	e.uv(uint64(len(fields)))
+	for _, f := range fields {
+		k := uint64(f.Kind) << 2
+		if inner, ok := plainString(f.Raw); ok {
+			switch f.Kind {
+			case packument.FieldDistTarball:
+				if prefix, ok := strings.CutSuffix(inner, conventionalTarball(name, version)); ok {
+					e.uv(k | modeTarball)
+					e.str(prefix)
+					continue
+				}
+			case packument.FieldDistIntegrity:
+				if raw, ok := rawSHA512(inner); ok {
+					e.uv(k | modeSHA512)
+					e.body = append(e.body, raw...)
+					continue
+				}
+			case packument.FieldDistShasum:
+				if raw, ok := rawSHA1(inner); ok {
+					e.uv(k | modeSHA1)
+					e.body = append(e.body, raw...)
+					continue
+				}
+			}
+		}
+		e.uv(k | modeString)
+		e.str(f.Raw)
 	}
 }
 
-func (e *encoder) manifest(m *packument.Manifest, version string) {
-	e.str(m.Name)
-	e.strMap(m.Dependencies)
-	e.strMap(m.OptionalDependencies)
-	e.strMap(m.PeerDependencies)
-	e.uv(uint64(len(m.PeerDependenciesMeta)))
-	for k, pm := range m.PeerDependenciesMeta {
-		e.str(k)
-		if pm.Optional {
-			e.uv(1)
-		} else {
-			e.uv(0)
-		}
+// plainString returns the text of a JSON string without escapes.
+func plainString(raw string) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
 	}
-	e.strMap(m.AcceptDependencies)
-	e.list(m.BundleDependencies)
-	e.strMap(m.Bin)
-	e.strMap(m.Engines)
-	e.list(m.OS)
-	e.list(m.CPU)
-	e.list(m.Libc)
-	var f uint64
-	tarball, sha512, sha1 := m.Dist.Tarball, []byte(nil), []byte(nil)
-	if prefix, ok := strings.CutSuffix(tarball, conventionalTarball(m.Name, version)); ok {
-		tarball = prefix
-		f |= flagTarballConventional
+	inner := raw[1 : len(raw)-1]
+	if strings.ContainsAny(inner, "\\\"") {
+		return "", false
 	}
-	if raw, ok := rawSHA512(m.Dist.Integrity); ok {
-		sha512 = raw
-		f |= flagSHA512Raw
-	}
-	if raw, ok := rawSHA1(m.Dist.Shasum); ok {
-		sha1 = raw
-		f |= flagSHA1Raw
-	}
-	if m.HasInstallScript {
-		f |= flagInstallScript
-	}
-	if m.HasShrinkwrap {
-		f |= flagShrinkwrap
-	}
-	switch m.Gypfile {
-	case 1:
-		f |= flagGypTrue
-	case -1:
-		f |= flagGypFalse
-	}
-	e.uv(f)
-	e.str(tarball)
-	if sha512 != nil {
-		e.body = append(e.body, sha512...)
-	} else {
-		e.str(m.Dist.Integrity)
-	}
-	if sha1 != nil {
-		e.body = append(e.body, sha1...)
-	} else {
-		e.str(m.Dist.Shasum)
-	}
-	e.str(m.License)
-	e.str(m.Funding)
-	e.str(m.Workspaces)
-	e.str(m.EnginesRaw)
-	e.str(m.LicenseRaw)
-	e.str(m.PeerMetaRaw)
+	return inner, true
 }
 
 // decode parses an entry; it verifies the checksum first.
@@ -412,7 +393,7 @@ func (d *decoder) packument() *packument.Packument {
 		p.Finish()
 		return p
 	}
-	l := &loader{strs: d.strs, sections: make([][]byte, n), versions: make([]string, n)}
+	l := &loader{strs: d.strs, sections: make([][]byte, n), versions: make([]string, n), name: p.Name}
 	p.Versions = make([]*packument.Version, n)
 	for i := range n {
 		s := packument.Summary{Version: d.str(), Deprecated: d.str(), Published: d.time(), EngineNode: d.str(), EngineNPM: d.str()}
@@ -429,81 +410,63 @@ func (d *decoder) packument() *packument.Packument {
 		if d.err != nil {
 			return nil
 		}
-		p.Versions[i] = packument.NewLazyVersion(s, l, i)
+		p.Versions[i] = packument.NewLazyVersion(s, l, i, p.Name)
 	}
 	p.Finish()
 	return p
 }
 
-// loader decodes the manifests of one entry on demand.
+// loader decodes the fields of one entry's versions on demand.
 type loader struct {
 	strs     []string
 	sections [][]byte
 	versions []string
+	name     string
 }
 
-// LoadManifest implements packument.ManifestLoader.
-func (l *loader) LoadManifest(i int) *packument.Manifest {
+// LoadFields implements packument.FieldLoader.
+func (l *loader) LoadFields(i int) ([]packument.Field, error) {
 	d := &decoder{buf: l.sections[i], strs: l.strs}
-	m := d.manifest(l.versions[i])
+	f := d.fields(l.name, l.versions[i])
 	if d.err == nil && len(d.buf) != 0 {
 		d.err = fmt.Errorf("%d trailing bytes", len(d.buf))
 	}
 	if d.err != nil {
-		return &packument.Manifest{Err: fmt.Errorf("failed to decode a cached manifest: %w: %v", ErrCorrupt, d.err)}
+		return nil, fmt.Errorf("failed to decode a cached manifest: %w: %v", ErrCorrupt, d.err)
 	}
-	return m
+	return f, nil
 }
 
-func (d *decoder) manifest(version string) *packument.Manifest {
-	m := &packument.Manifest{Name: d.str()}
-	m.Dependencies = d.strMap()
-	m.OptionalDependencies = d.strMap()
-	m.PeerDependencies = d.strMap()
-	if k := d.count(); k > 0 {
-		m.PeerDependenciesMeta = make(map[string]packument.PeerMeta, k)
-		for range k {
-			name := d.str()
-			m.PeerDependenciesMeta[name] = packument.PeerMeta{Optional: d.uv() == 1}
-		}
-	}
-	m.AcceptDependencies = d.strMap()
-	m.BundleDependencies = d.list()
-	m.Bin = d.strMap()
-	m.Engines = d.strMap()
-	m.OS, m.CPU, m.Libc = d.list(), d.list(), d.list()
-	f := d.uv()
-	m.Dist.Tarball = d.str()
-	if f&flagTarballConventional != 0 {
-		m.Dist.Tarball += conventionalTarball(m.Name, version)
-	}
-	if f&flagSHA512Raw != 0 {
-		if raw := d.bytes(64); raw != nil {
-			m.Dist.Integrity = "sha512-" + base64.StdEncoding.EncodeToString(raw)
-		}
-	} else {
-		m.Dist.Integrity = d.str()
-	}
-	if f&flagSHA1Raw != 0 {
-		if raw := d.bytes(20); raw != nil {
-			m.Dist.Shasum = hex.EncodeToString(raw)
-		}
-	} else {
-		m.Dist.Shasum = d.str()
-	}
-	m.HasInstallScript = f&flagInstallScript != 0
-	m.HasShrinkwrap = f&flagShrinkwrap != 0
-	switch {
-	case f&flagGypTrue != 0:
-		m.Gypfile = 1
-	case f&flagGypFalse != 0:
-		m.Gypfile = -1
-	}
-	m.License, m.Funding = d.str(), d.str()
-	m.Workspaces, m.EnginesRaw = d.str(), d.str()
-	m.LicenseRaw, m.PeerMetaRaw = d.str(), d.str()
-	if d.err != nil {
+func (d *decoder) fields(name, version string) []packument.Field {
+	n := d.count()
+	if n == 0 {
 		return nil
 	}
-	return m
+	out := make([]packument.Field, 0, n)
+	for range n {
+		x := d.uv()
+		f := packument.Field{Kind: packument.FieldKind(x >> 2)}
+		if !f.Kind.Valid() && d.err == nil {
+			d.err = fmt.Errorf("unknown field kind %d", f.Kind)
+		}
+		switch x & 3 {
+		case modeString:
+			f.Raw = d.str()
+		case modeTarball:
+			f.Raw = `"` + d.str() + conventionalTarball(name, version) + `"`
+		case modeSHA512:
+			if raw := d.bytes(64); raw != nil {
+				f.Raw = `"sha512-` + base64.StdEncoding.EncodeToString(raw) + `"`
+			}
+		case modeSHA1:
+			if raw := d.bytes(20); raw != nil {
+				f.Raw = `"` + hex.EncodeToString(raw) + `"`
+			}
+		}
+		if d.err != nil {
+			return nil
+		}
+		out = append(out, f)
+	}
+	return out
 }

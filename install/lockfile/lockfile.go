@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/bytedance/sonic"
+
+	"github.com/lockstep-dev/lockstep/internal/nodetext"
 )
 
 // File names, in the order npm prefers them.
@@ -157,12 +159,8 @@ func Parse(data []byte, path string) (*Lockfile, error) {
 
 func parse(data []byte, path string, api sonic.API) (*Lockfile, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if !utf8.Valid(data) {
-		// npm reads the file as UTF-8 text: each byte that is not part of
-		// a valid sequence becomes U+FFFD before JSON.parse sees it, so
-		// keys sort (and are written back) as those characters.
-		data = replaceInvalidUTF8(data)
-	}
+	// npm reads the file as UTF-8 text before JSON.parse sees it.
+	data = nodetext.Decode(data)
 	var doc map[string]any
 	if err := api.Unmarshal(data, &doc); err != nil || doc == nil {
 		return nil, syntaxError(data, path, err)
@@ -173,23 +171,6 @@ func parse(data []byte, path string, api sonic.API) (*Lockfile, error) {
 		return nil, err
 	}
 	return l, nil
-}
-
-// replaceInvalidUTF8 replaces every byte of an invalid UTF-8 sequence with
-// U+FFFD, as a UTF-8 decoder does.
-func replaceInvalidUTF8(data []byte) []byte {
-	out := make([]byte, 0, len(data)+16)
-	for len(data) > 0 {
-		r, n := utf8.DecodeRune(data)
-		if r == utf8.RuneError && n <= 1 {
-			out = append(out, "\uFFFD"...)
-			data = data[1:]
-			continue
-		}
-		out = append(out, data[:n]...)
-		data = data[n:]
-	}
-	return out
 }
 
 var conflictRE = regexp.MustCompile(`(?m)^(<{7}|={7}|>{7})`)

@@ -4,15 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/bytedance/sonic"
-	"github.com/bytedance/sonic/ast"
 
 	"github.com/lockstep-dev/lockstep/install/semver"
+	"github.com/lockstep-dev/lockstep/internal/nodetext"
 )
 
 // Packument is the part of a registry document that resolution needs.
@@ -50,22 +51,24 @@ func (p *Packument) semvers() []*semver.Version {
 }
 
 // Version is one version of a package: what version picking reads, and
-// the rest of the manifest, which a cached packument decodes only when
-// first asked for (most versions of a document are never picked).
+// the fields its manifest is decoded from on first use (most versions of a
+// document are never picked, so most are never decoded).
 type Version struct {
 	Summary
 
 	once   sync.Once
 	m      *Manifest
-	loader ManifestLoader
+	fields []Field
+	name   string // the packument's name, for versions without one
+	loader FieldLoader
 	index  int
 }
 
-// ManifestLoader makes manifests on demand (the manifest cache decodes
-// them from its entry on first use).
-type ManifestLoader interface {
-	// LoadManifest returns the manifest of the index-th version; never nil.
-	LoadManifest(index int) *Manifest
+// FieldLoader makes a version's fields on demand (the manifest cache
+// decodes them from its entry when the manifest is first asked for).
+type FieldLoader interface {
+	// LoadFields returns the fields of the index-th version.
+	LoadFields(index int) ([]Field, error)
 }
 
 // Summary is what npm-pick-manifest reads of a version.
@@ -87,24 +90,47 @@ func NewVersion(s Summary, m *Manifest) *Version {
 	return v
 }
 
-// NewLazyVersion returns a version whose manifest is made by
-// l.LoadManifest(index) on first use (once, even with concurrent callers).
-func NewLazyVersion(s Summary, l ManifestLoader, index int) *Version {
-	return &Version{Summary: s, loader: l, index: index}
+// NewRawVersion returns a version whose manifest is decoded from fields on
+// first use (once, even with concurrent callers); pkgName names it when
+// the fields have no name.
+func NewRawVersion(s Summary, fields []Field, pkgName string) *Version {
+	return &Version{Summary: s, fields: fields, name: pkgName}
+}
+
+// NewLazyVersion returns a version whose fields are l.LoadFields(index),
+// called when the manifest is first asked for.
+func NewLazyVersion(s Summary, l FieldLoader, index int, pkgName string) *Version {
+	return &Version{Summary: s, loader: l, index: index, name: pkgName}
 }
 
 // Manifest returns the version's manifest. Safe for concurrent use.
 func (v *Version) Manifest() *Manifest {
 	v.once.Do(func() {
-		if v.m == nil && v.loader != nil {
-			v.m = v.loader.LoadManifest(v.index)
+		if v.m != nil {
+			return
 		}
-		if v.m == nil {
-			v.m = &Manifest{}
+		fields, err := v.Fields()
+		if err != nil {
+			v.m = &Manifest{Err: err}
+			return
 		}
-		v.loader = nil
+		v.m = decodeFields(fields, v.name)
 	})
 	return v.m
+}
+
+// Fields returns the raw fields the manifest is decoded from; for a
+// version made by NewVersion they are written from its manifest.
+func (v *Version) Fields() ([]Field, error) {
+	switch {
+	case v.fields != nil:
+		return v.fields, nil
+	case v.loader != nil:
+		return v.loader.LoadFields(v.index)
+	case v.m != nil:
+		return fieldsOf(v.m), nil
+	}
+	return nil, nil
 }
 
 // Manifest is a version's manifest, slimmed to what resolution and the
@@ -193,16 +219,6 @@ func (p *Packument) Finish() {
 // ErrNotPackument marks a document that is not a packument.
 var ErrNotPackument = errors.New("not a packument")
 
-// rawDoc is the top level; versions and time are walked in order.
-type rawDoc struct {
-	Name     string                 `json:"name"`
-	DistTags map[string]any         `json:"dist-tags"`
-	Versions sonic.NoCopyRawMessage `json:"versions"`
-	Time     map[string]any         `json:"time"`
-	Modified any                    `json:"modified"`
-	Error    any                    `json:"error"`
-}
-
 // rawVersion is the fast path: typed fields where real documents are
 // regular. Any type mismatch sends the version down the lenient path.
 type rawVersion struct {
@@ -242,72 +258,52 @@ type rawDist struct {
 
 // Decode parses a full or abbreviated packument.
 func Decode(data []byte) (*Packument, error) {
-	var doc rawDoc
 	if len(data) == 0 {
 		return nil, fmt.Errorf("failed to decode packument: %w: empty document", ErrNotPackument)
 	}
+	// npm reads the body as UTF-8 text before JSON.parse sees it.
+	data = nodetext.Decode(data)
 	// The input is viewed as a string without copying: every string kept
-	// is cloned by the interner, so nothing aliases data afterwards.
-	if err := sonic.UnmarshalString(unsafe.String(&data[0], len(data)), &doc); err != nil {
+	// is cloned, so nothing aliases data afterwards.
+	doc := unsafe.String(&data[0], len(data))
+	if !sonic.ValidString(doc) {
+		var x any
+		err := sonic.UnmarshalString(doc, &x)
+		if err == nil {
+			err = errors.New("invalid JSON")
+		}
 		return nil, fmt.Errorf("failed to decode packument: %w: %v", ErrNotPackument, shortErr(err))
 	}
-	if doc.Error != nil && doc.Versions == nil {
-		return nil, fmt.Errorf("failed to decode packument: %w: registry error %v", ErrNotPackument, doc.Error)
+	return scanDoc(doc)
+}
+
+func distTags(tags map[string]any, in *interner) map[string]string {
+	if len(tags) == 0 {
+		return nil
 	}
-	in := interner{}
-	p := &Packument{Name: strings.Clone(doc.Name)}
-	if len(doc.DistTags) > 0 {
-		p.DistTags = make(map[string]string, len(doc.DistTags))
-		for k, v := range doc.DistTags {
-			if s, ok := v.(string); ok {
-				p.DistTags[in.s(k)] = in.s(s)
-			}
-		}
-	}
-	var times map[string]any
-	if doc.Time != nil {
-		p.HasTime = true
-		times = doc.Time
-		p.Created = parseTime(times["created"])
-		p.Modified = parseTime(times["modified"])
-	} else {
-		p.Modified = parseTime(doc.Modified)
-	}
-	if len(doc.Versions) > 0 && string(doc.Versions) != "null" {
-		if doc.Versions[0] != '{' {
-			return nil, fmt.Errorf("failed to decode packument %q: %w: \"versions\" is not an object", p.Name, ErrNotPackument)
-		}
-		node := ast.NewRaw(unsafe.String(&doc.Versions[0], len(doc.Versions)))
-		it, err := node.Properties()
-		if err != nil {
-			return nil, fmt.Errorf("failed to decode packument %q: %w: %v", p.Name, ErrNotPackument, shortErr(err))
-		}
-		if n := it.Len(); n > 0 {
-			p.Versions = make([]*Version, 0, n)
-		}
-		var pair ast.Pair
-		for it.Next(&pair) {
-			raw, err := pair.Value.Raw()
-			if err != nil {
-				return nil, fmt.Errorf("failed to decode packument %q: version %q: %v", p.Name, pair.Key, shortErr(err))
-			}
-			m, dep := decodeVersion(raw, &in)
-			if m.Name == "" {
-				m.Name = p.Name
-			}
-			if m.Bin != nil {
-				m.Bin = normalizeBin(m.Bin, m.Name)
-			}
-			sum := Summary{Version: in.s(pair.Key), Deprecated: dep,
-				EngineNode: m.Engines["node"], EngineNPM: m.Engines["npm"]}
-			if times != nil {
-				sum.Published = parseTime(times[pair.Key])
-			}
-			p.Versions = append(p.Versions, NewVersion(sum, m))
+	out := make(map[string]string, len(tags))
+	for k, v := range tags {
+		if s, ok := v.(string); ok {
+			out[in.s(k)] = in.s(s)
 		}
 	}
-	p.Finish()
-	return p, nil
+	return out
+}
+
+// parseRawTime is parseTime of a raw JSON value.
+func parseRawTime(raw string) time.Time {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return time.Time{}
+	}
+	s := raw[1 : len(raw)-1]
+	if s == "" || strings.IndexByte(s, '\\') >= 0 {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 func shortErr(err error) string {
@@ -336,19 +332,24 @@ func parseTime(v any) time.Time {
 // interner copies strings out of the input buffer once per document.
 type interner map[string]string
 
-func (in interner) s(x string) string {
+// A nil interner (or one pointing at a nil map) copies nothing: callers
+// that own the input pass nil.
+func (in *interner) s(x string) string {
 	if x == "" {
 		return ""
 	}
-	if y, ok := in[x]; ok {
+	if in == nil || *in == nil {
+		return x
+	}
+	if y, ok := (*in)[x]; ok {
 		return y
 	}
 	y := strings.Clone(x)
-	in[y] = y
+	(*in)[y] = y
 	return y
 }
 
-func (in interner) strMap(m map[string]string) map[string]string {
+func (in *interner) strMap(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
 	}
@@ -360,7 +361,7 @@ func (in interner) strMap(m map[string]string) map[string]string {
 }
 
 // anyStrMap keeps the string values of an object.
-func (in interner) anyStrMap(v any) map[string]string {
+func (in *interner) anyStrMap(v any) map[string]string {
 	m, ok := v.(map[string]any)
 	if !ok || len(m) == 0 {
 		return nil
@@ -378,7 +379,7 @@ func (in interner) anyStrMap(v any) map[string]string {
 }
 
 // strList reads an array of strings or a single string (os/cpu/libc).
-func (in interner) strList(v any) []string {
+func (in *interner) strList(v any) []string {
 	switch x := v.(type) {
 	case string:
 		if x == "" {
@@ -474,7 +475,7 @@ func decodeVersionLenient(raw string, in *interner) (*Manifest, string) {
 	}
 	if f, ok := m["funding"]; ok && truthy(f) {
 		if b, err := sonic.ConfigStd.Marshal(f); err == nil {
-			v.Funding = in.s(string(b))
+			v.Funding = funding(b)
 		}
 	}
 	v.Workspaces, v.EnginesRaw = rawExtras(m["workspaces"], m["engines"], in)
@@ -596,6 +597,10 @@ func truthy(v any) bool {
 
 // rawTruthy is truthiness of undecoded JSON text.
 func rawTruthy(b sonic.NoCopyRawMessage) bool {
+	if len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9') {
+		f, err := strconv.ParseFloat(string(b), 64)
+		return err != nil || f != 0
+	}
 	switch s := string(b); s {
 	case "", "null", "false", `""`, "0", "-0":
 		return false

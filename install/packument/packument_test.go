@@ -1,6 +1,7 @@
 package packument
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -198,4 +199,161 @@ process.stdout.write(JSON.stringify(cs.map(c => { const r = n({...c}); return r.
 			t.Errorf("bin %#v name %q: got %v, npm %v", c.Bin, c.Name, got, w)
 		}
 	}
+}
+
+// TestLazyMatchesEager checks that a manifest decoded later from the kept
+// fields equals the one decoded from the whole version object, for every
+// version of the documents in testdata and in $LOCKSTEP_PACKUMENT_DIR
+// (real registry documents).
+func TestLazyMatchesEager(t *testing.T) {
+	docs, _ := filepath.Glob("testdata/docs/*.json")
+	if dir := os.Getenv("LOCKSTEP_PACKUMENT_DIR"); dir != "" {
+		more, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+		docs = append(docs, more...)
+	}
+	if len(docs) == 0 {
+		t.Fatal("no documents in testdata/docs")
+	}
+	versions := 0
+	for _, f := range docs {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Decode(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		var doc struct {
+			Versions map[string]json.RawMessage `json:"versions"`
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for key, raw := range doc.Versions {
+			versions++
+			v := p.Version(key)
+			if v == nil {
+				t.Fatalf("%s: version %q missing", f, key)
+			}
+			if len(raw) == 0 || raw[0] != '{' {
+				continue
+			}
+			want, dep := decodeVersion(string(raw), &interner{})
+			if want.Name == "" {
+				want.Name = p.Name
+			}
+			if want.Bin != nil {
+				want.Bin = normalizeBin(want.Bin, want.Name)
+			}
+			if got := v.Manifest(); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s@%s: lazy manifest\n%+v\nwant\n%+v", p.Name, key, got, want)
+			}
+			if v.Deprecated != dep || v.EngineNode != want.Engines["node"] || v.EngineNPM != want.Engines["npm"] {
+				t.Errorf("%s@%s: summary %+v, want deprecated %q engines %v", p.Name, key, v.Summary, dep, want.Engines)
+			}
+			// A version made from its manifest writes fields that decode
+			// to the same manifest (the cache stores those).
+			fields, _ := NewVersion(v.Summary, want).Fields()
+			if got := decodeFields(fields, p.Name); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s@%s: manifest written back as fields\n%+v\nwant\n%+v", p.Name, key, got, want)
+			}
+		}
+	}
+	t.Logf("%d documents, %d versions", len(docs), versions)
+}
+
+// FuzzDecode checks the skipping scanner against encoding/json: on any
+// document both accept, the versions are the document's, with the same
+// manifests as decoding each whole version object; nothing panics.
+func FuzzDecode(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/docs/*.json")
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"name":"a","versions":{"1.0.0":{"name":"a\"b","dist":{"tarball":"t\\"}},"1.0.0":{}}}`))
+	f.Add([]byte(`{"versions":{"2":{"dependencies":{"x":"1"},"scripts":{"install":"\\\\"}}},"time":{"2":"2020-01-01T00:00:00Z"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Decode(data)
+		var top map[string]json.RawMessage
+		var std struct{ Versions map[string]json.RawMessage }
+		stdErr := json.Unmarshal(data, &top)
+		if stdErr == nil && top["versions"] != nil {
+			stdErr = json.Unmarshal(top["versions"], &std.Versions)
+		}
+		if err != nil {
+			return
+		}
+		if stdErr != nil {
+			// encoding/json is stricter (types, UTF-8, escapes that
+			// sonic's validator lets through); nothing to compare.
+			return
+		}
+		if len(p.Versions) != len(std.Versions) {
+			t.Fatalf("%d versions, encoding/json sees %d", len(p.Versions), len(std.Versions))
+		}
+		for _, v := range p.Versions {
+			raw, ok := std.Versions[v.Version]
+			if !ok {
+				t.Fatalf("version %q not in the document", v.Version)
+			}
+			if len(raw) == 0 || raw[0] != '{' || foldedKeys(raw) {
+				continue
+			}
+			want, _ := decodeVersion(string(raw), &interner{})
+			if want.Name == "" {
+				want.Name = p.Name
+			}
+			if want.Bin != nil {
+				want.Bin = normalizeBin(want.Bin, want.Name)
+			}
+			if got := v.Manifest(); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%q: manifest\n%+v\nwant\n%+v", v.Version, got, want)
+			}
+		}
+	})
+}
+
+// foldedKeys reports keys of a version (or of its dist or scripts) that
+// Go's struct decoding, which decodeVersion uses, reads unlike JSON.parse
+// and the scanner: one that differs only in case from a key Decode reads
+// ("Dist", "shAsum"), or a repeated one (Go merges repeated objects).
+func foldedKeys(raw []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	known := []string{"dist", "scripts", "deprecated", "tarball", "integrity", "shasum", "preinstall", "install", "postinstall"}
+	for k := FieldName; k < fieldEnd; k++ {
+		known = append(known, fieldKeys[k])
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		k, _ := tok.(string)
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+		for _, want := range known {
+			if k != want && strings.EqualFold(k, want) {
+				return true
+			}
+		}
+		var v json.RawMessage
+		if dec.Decode(&v) != nil {
+			return false
+		}
+		if (k == "dist" || k == "scripts") && foldedKeys(v) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,407 @@
+package packument
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bytedance/sonic"
+)
+
+// scanDoc decodes a document that sonic has validated. It walks the text
+// once, jumping over strings with IndexByte, and keeps of each version only
+// the raw text of its Fields: a full registry document is mostly
+// descriptions, maintainers, signatures and readmes nobody reads.
+// Duplicate keys resolve like JSON.parse: the last value wins, in the
+// first one's place.
+func scanDoc(doc string) (*Packument, error) {
+	c := scanner{s: doc}
+	var name, tags, times, modified, errv, versions string
+	c.ws()
+	if !c.eat('{') {
+		return nil, fmt.Errorf("failed to decode packument: %w: not an object", ErrNotPackument)
+	}
+	err := c.object(func(key string) bool {
+		start := c.i
+		if !c.skip() {
+			return false
+		}
+		raw := c.s[start:c.i]
+		switch key {
+		case "name":
+			name = raw
+		case "dist-tags":
+			tags = raw
+		case "time":
+			times = raw
+		case "modified":
+			modified = raw
+		case "error":
+			errv = raw
+		case "versions":
+			versions = raw
+		}
+		return true
+	})
+	if !err {
+		return nil, fmt.Errorf("failed to decode packument: %w: malformed JSON", ErrNotPackument)
+	}
+	if errv != "" && errv != "null" && (versions == "" || versions == "null") {
+		return nil, fmt.Errorf("failed to decode packument: %w: registry error %s", ErrNotPackument, shortErr(errors.New(errv)))
+	}
+	in := &interner{}
+	p := &Packument{}
+	if n, ok := rawString(name); ok {
+		p.Name = in.s(n)
+	}
+	if tags != "" {
+		var m map[string]any
+		if sonic.UnmarshalString(tags, &m) == nil {
+			p.DistTags = distTags(m, in)
+		}
+	}
+	if len(times) > 0 && times[0] == '{' {
+		p.HasTime = true
+	} else {
+		p.Modified = parseRawTime(modified)
+	}
+	if versions != "" && versions != "null" {
+		if versions[0] != '{' {
+			return nil, fmt.Errorf("failed to decode packument %q: %w: \"versions\" is not an object", p.Name, ErrNotPackument)
+		}
+		if !p.scanVersions(versions, in) {
+			return nil, fmt.Errorf("failed to decode packument %q: %w: malformed versions", p.Name, ErrNotPackument)
+		}
+	}
+	p.Finish()
+	if len(p.index) < len(p.Versions) {
+		p.dedupe()
+	}
+	if p.HasTime {
+		t := scanner{s: times}
+		t.eat('{')
+		t.object(func(key string) bool {
+			start := t.i
+			if !t.skip() {
+				return false
+			}
+			switch raw := t.s[start:t.i]; key {
+			case "created":
+				p.Created = parseRawTime(raw)
+			case "modified":
+				p.Modified = parseRawTime(raw)
+			default:
+				if v := p.index[key]; v != nil {
+					v.Published = parseRawTime(raw)
+				}
+			}
+			return true
+		})
+	}
+	return p, nil
+}
+
+func (p *Packument) scanVersions(versions string, in *interner) bool {
+	sl := slimmer{in: in}
+	v := scanner{s: versions}
+	v.eat('{')
+	return v.object(func(key string) bool {
+		start := v.i
+		if !v.skip() {
+			return false
+		}
+		raw := v.s[start:v.i]
+		var sum Summary
+		var fields []Field
+		if raw[0] == '{' {
+			var ok bool
+			if fields, sum.Deprecated, sum.EngineNode, sum.EngineNPM, ok = sl.scan(raw); !ok {
+				return false
+			}
+		}
+		sum.Version = in.s(key)
+		p.Versions = append(p.Versions, NewRawVersion(sum, fields, p.Name))
+		return true
+	})
+}
+
+// dedupe resolves duplicate version keys like JSON.parse: the last value,
+// in the first one's place.
+func (p *Packument) dedupe() {
+	first := map[string]int{}
+	out := p.Versions[:0]
+	for _, v := range p.Versions {
+		if i, ok := first[v.Version]; ok {
+			out[i] = v
+			continue
+		}
+		first[v.Version] = len(out)
+		out = append(out, v)
+	}
+	clear(p.Versions[len(out):])
+	p.Versions = out
+	p.Finish()
+}
+
+// rawString returns the text of a raw JSON string.
+func rawString(raw string) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	if s := raw[1 : len(raw)-1]; strings.IndexByte(s, '\\') < 0 {
+		return s, true
+	}
+	var s string
+	if sonic.UnmarshalString(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// scan cuts one version object (raw JSON) down to its fields.
+func (s *slimmer) scan(raw string) (fields []Field, deprecated, engineNode, engineNPM string, ok bool) {
+	var vals [fieldEnd]string
+	var hasInstall, dep, scripts string
+	c := scanner{s: raw}
+	c.eat('{')
+	ok = c.object(func(key string) bool {
+		start := c.i
+		if !c.skip() {
+			return false
+		}
+		val := c.s[start:c.i]
+		switch key {
+		case "dist":
+			vals[FieldDistTarball], vals[FieldDistIntegrity], vals[FieldDistShasum] = "", "", ""
+			if val[0] == '{' {
+				d := scanner{s: val}
+				d.eat('{')
+				return d.object(func(key string) bool {
+					start := d.i
+					if !d.skip() {
+						return false
+					}
+					switch key {
+					case "tarball":
+						vals[FieldDistTarball] = d.s[start:d.i]
+					case "integrity":
+						vals[FieldDistIntegrity] = d.s[start:d.i]
+					case "shasum":
+						vals[FieldDistShasum] = d.s[start:d.i]
+					}
+					return true
+				})
+			}
+		case "scripts":
+			scripts = val
+		case "deprecated":
+			dep = val
+		case "hasInstallScript":
+			hasInstall = val
+		default:
+			if k, found := topKinds[key]; found {
+				vals[k] = val
+			}
+		}
+		return true
+	})
+	if !ok {
+		return nil, "", "", "", false
+	}
+	s.fields = s.fields[:0]
+	for k := FieldName; k < fieldEnd; k++ {
+		switch v := vals[k]; {
+		case v == "" || k == FieldHasInstallScript:
+		case k == FieldDistTarball || k == FieldDistIntegrity || k == FieldDistShasum:
+			// One per version: interning would only fill the table.
+			s.fields = append(s.fields, Field{Kind: k, Raw: strings.Clone(v)})
+		default:
+			s.fields = append(s.fields, Field{Kind: k, Raw: s.in.s(v)})
+		}
+	}
+	if rawTruthy(sonic.NoCopyRawMessage(hasInstall)) || scriptsInstall(scripts) {
+		s.fields = append(s.fields, Field{Kind: FieldHasInstallScript, Raw: "true"})
+	}
+	var eng [2]string
+	if e := vals[FieldEngines]; e != "" {
+		eng = s.engine(e)
+	}
+	if dep != "" {
+		deprecated = deprecatedRaw(dep, s.in)
+	}
+	fields = make([]Field, len(s.fields))
+	copy(fields, s.fields)
+	return fields, deprecated, eng[0], eng[1], true
+}
+
+// scriptsInstall reports a truthy preinstall, install or postinstall in a
+// raw scripts value (arborist's Node.hasInstallScript).
+func scriptsInstall(raw string) bool {
+	if raw == "" || raw[0] != '{' {
+		return false
+	}
+	var pre, ins, post string
+	c := scanner{s: raw}
+	c.eat('{')
+	c.object(func(key string) bool {
+		start := c.i
+		if !c.skip() {
+			return false
+		}
+		switch key {
+		case "preinstall":
+			pre = c.s[start:c.i]
+		case "install":
+			ins = c.s[start:c.i]
+		case "postinstall":
+			post = c.s[start:c.i]
+		}
+		return true
+	})
+	return rawTruthy(sonic.NoCopyRawMessage(pre)) || rawTruthy(sonic.NoCopyRawMessage(ins)) || rawTruthy(sonic.NoCopyRawMessage(post))
+}
+
+// object walks the members of the object whose '{' was just eaten: for
+// each key, value calls visit with c at the value, which visit must
+// consume. It returns false on malformed input or when visit does.
+func (c *scanner) object(visit func(key string) bool) bool {
+	c.ws()
+	if c.eat('}') {
+		return true
+	}
+	for {
+		c.ws()
+		k, ok := c.key()
+		if !ok {
+			return false
+		}
+		c.ws()
+		if !c.eat(':') {
+			return false
+		}
+		c.ws()
+		if !visit(k) {
+			return false
+		}
+		c.ws()
+		if c.eat('}') {
+			return true
+		}
+		if !c.eat(',') {
+			return false
+		}
+	}
+}
+
+type scanner struct {
+	s string
+	i int
+}
+
+func (c *scanner) peek() byte {
+	if c.i < len(c.s) {
+		return c.s[c.i]
+	}
+	return 0
+}
+
+func (c *scanner) eat(b byte) bool {
+	if c.i < len(c.s) && c.s[c.i] == b {
+		c.i++
+		return true
+	}
+	return false
+}
+
+func (c *scanner) ws() {
+	for c.i < len(c.s) {
+		switch c.s[c.i] {
+		case ' ', '\t', '\n', '\r':
+			c.i++
+		default:
+			return
+		}
+	}
+}
+
+// str skips a string at c.i and returns its raw text without the quotes.
+func (c *scanner) str() (string, bool) {
+	if !c.eat('"') {
+		return "", false
+	}
+	start := c.i
+	for {
+		j := strings.IndexByte(c.s[c.i:], '"')
+		if j < 0 {
+			return "", false
+		}
+		c.i += j + 1
+		// The quote ends the string unless an odd run of backslashes
+		// escapes it.
+		n := 0
+		for k := c.i - 2; k >= start && c.s[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return c.s[start : c.i-1], true
+		}
+	}
+}
+
+// key reads an object key, unescaped.
+func (c *scanner) key() (string, bool) {
+	start := c.i
+	raw, ok := c.str()
+	if !ok {
+		return "", false
+	}
+	if strings.IndexByte(raw, '\\') < 0 {
+		return raw, true
+	}
+	var k string
+	if err := sonic.UnmarshalString(c.s[start:c.i], &k); err != nil {
+		return "", false
+	}
+	return k, true
+}
+
+// skip skips one value. Containers are skipped by depth, not validated;
+// sonic has validated the document already.
+func (c *scanner) skip() bool {
+	switch c.peek() {
+	case '"':
+		_, ok := c.str()
+		return ok
+	case '{', '[':
+		depth := 0
+		for c.i < len(c.s) {
+			switch c.s[c.i] {
+			case '"':
+				if _, ok := c.str(); !ok {
+					return false
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					c.i++
+					return true
+				}
+			}
+			c.i++
+		}
+		return false
+	case 0:
+		return false
+	}
+	for c.i < len(c.s) {
+		switch c.s[c.i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return true
+		}
+		c.i++
+	}
+	return true
+}
