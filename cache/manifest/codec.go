@@ -44,10 +44,16 @@ type meta struct {
 //	"LSMC" | uint16 format | uint32 crc32c(body) | body
 //	body = strings table | meta | packument
 //
-// Every string is stored once in the table and referenced by index, so the
-// decoder allocates one string for the whole table.
+// Shared strings (a version's fields mostly repeat the previous one's) are
+// stored once in the table and referenced by index; decoded strings view
+// the entry's buffer, so loading allocates no string at all.
 func encode(m meta, p *packument.Packument) ([]byte, error) {
-	e := &encoder{index: map[string]uint32{"": 0}, strs: []string{""}}
+	e := &encoder{index: map[strKey]uint32{}, strs: []string{""}}
+	size := 64
+	for _, v := range p.Versions {
+		size += len(v.Version) + 160 // summary, hashes, field references
+	}
+	e.body = make([]byte, 0, size)
 	// Pass 1 collects strings and writes the structure into e.body.
 	e.str(m.Registry)
 	e.str(m.Name)
@@ -73,23 +79,44 @@ func encode(m meta, p *packument.Packument) ([]byte, error) {
 }
 
 type encoder struct {
-	index    map[string]uint32
+	index    map[strKey]uint32
 	strs     []string
 	strBytes int
 	body     []byte
+	prefix   string // the last tarball prefix
+}
+
+// strKey identifies a string by its bytes' address: packuments intern the
+// values versions share, so equal values are one string, and hashing two
+// words is much cheaper than hashing the text. (The heap does not move;
+// the strings live until encode returns.)
+type strKey struct {
+	p *byte
+	n int
 }
 
 func (e *encoder) uv(x uint64) { e.body = binary.AppendUvarint(e.body, x) }
 
 func (e *encoder) str(s string) {
-	i, ok := e.index[s]
+	if s == "" {
+		e.uv(0)
+		return
+	}
+	k := strKey{unsafe.StringData(s), len(s)}
+	i, ok := e.index[k]
 	if !ok {
 		i = uint32(len(e.strs))
-		e.index[s] = i
+		e.index[k] = i
 		e.strs = append(e.strs, s)
 		e.strBytes += len(s)
 	}
 	e.uv(uint64(i))
+}
+
+// inline writes a string that no other value shares, in place.
+func (e *encoder) inline(s string) {
+	e.uv(uint64(len(s)))
+	e.body = append(e.body, s...)
 }
 
 func (e *encoder) time(t time.Time) {
@@ -127,29 +154,58 @@ func conventionalTarball(name, version string) string {
 	return name + "/-/" + base + "-" + version + ".tgz"
 }
 
-// rawSHA512 returns the 64 bytes of an integrity string that is exactly
-// one canonical "sha512-<base64>" hash.
-func rawSHA512(integrity string) ([]byte, bool) {
-	b64, ok := strings.CutPrefix(integrity, "sha512-")
-	if !ok || len(b64) != 88 {
-		return nil, false
+// cutConventional is strings.CutSuffix(tarball, conventionalTarball(name,
+// version)) without building the suffix.
+func cutConventional(tarball, name, version string) (string, bool) {
+	base := name
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		base = name[i+1:]
 	}
-	raw, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil || len(raw) != 64 || base64.StdEncoding.EncodeToString(raw) != b64 {
-		return nil, false
+	s, ok := strings.CutSuffix(tarball, ".tgz")
+	for _, part := range [...]string{version, "-", base, "/-/", name} {
+		if !ok {
+			return "", false
+		}
+		s, ok = strings.CutSuffix(s, part)
 	}
-	return raw, true
+	if !ok {
+		return "", false
+	}
+	return s, true
 }
 
-func rawSHA1(shasum string) ([]byte, bool) {
+// appendSHA512 appends the tag and the 64 bytes of an integrity string
+// that is exactly one canonical "sha512-<base64>" hash (strict decoding
+// refuses non-zero padding bits, so the text comes back byte for byte).
+func appendSHA512(body []byte, tag uint64, integrity string) ([]byte, bool) {
+	b64, ok := strings.CutPrefix(integrity, "sha512-")
+	if !ok || len(b64) != 88 || b64[86:] != "==" {
+		return body, false
+	}
+	n := len(body)
+	body = binary.AppendUvarint(body, tag)
+	out, err := strictBase64.AppendDecode(body, []byte(b64))
+	if err != nil || len(out)-len(body) != 64 {
+		return body[:n], false
+	}
+	return out, true
+}
+
+var strictBase64 = base64.StdEncoding.Strict()
+
+// appendSHA1 appends the tag and the 20 bytes of 40 lowercase hex digits.
+func appendSHA1(body []byte, tag uint64, shasum string) ([]byte, bool) {
 	if len(shasum) != 40 {
-		return nil, false
+		return body, false
 	}
-	raw, err := hex.DecodeString(shasum)
-	if err != nil || hex.EncodeToString(raw) != shasum {
-		return nil, false
+	for i := 0; i < len(shasum); i++ {
+		if c := shasum[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return body, false
+		}
 	}
-	return raw, true
+	body = binary.AppendUvarint(body, tag)
+	out, _ := hex.AppendDecode(body, []byte(shasum))
+	return out, true
 }
 
 func (e *encoder) packument(p *packument.Packument) error {
@@ -163,9 +219,8 @@ func (e *encoder) packument(p *packument.Packument) error {
 	e.time(p.Modified)
 	e.time(p.Created)
 	e.uv(uint64(len(p.Versions)))
-	var fb encoder
 	for _, v := range p.Versions {
-		e.str(v.Version)
+		e.inline(v.Version)
 		e.str(v.Deprecated)
 		e.time(v.Published)
 		e.str(v.EngineNode)
@@ -174,12 +229,12 @@ func (e *encoder) packument(p *packument.Packument) error {
 		if err != nil {
 			return fmt.Errorf("version %q: %w", v.Version, err)
 		}
-		// The fields are a length-prefixed section, decoded on demand.
-		fb.index, fb.strs, fb.strBytes, fb.body = e.index, e.strs, e.strBytes, fb.body[:0]
-		fb.fields(fields, p.Name, v.Version)
-		e.strs, e.strBytes = fb.strs, fb.strBytes
-		e.uv(uint64(len(fb.body)))
-		e.body = append(e.body, fb.body...)
+		// The fields are a section decoded on demand, after its length
+		// (four bytes, written once the section is).
+		at := len(e.body)
+		e.body = append(e.body, 0, 0, 0, 0)
+		e.fields(fields, p.Name, v.Version)
+		binary.LittleEndian.PutUint32(e.body[at:], uint32(len(e.body)-at-4))
 	}
 	return nil
 }
@@ -199,21 +254,25 @@ func (e *encoder) fields(fields []packument.Field, name, version string) {
 		if inner, ok := plainString(f.Raw); ok {
 			switch f.Kind {
 			case packument.FieldDistTarball:
-				if prefix, ok := strings.CutSuffix(inner, conventionalTarball(name, version)); ok {
+				if prefix, ok := cutConventional(inner, name, version); ok {
 					e.uv(k | modeTarball)
+					// Every version's prefix is the same text at another
+					// address: keep the first.
+					if prefix == e.prefix {
+						prefix = e.prefix
+					}
+					e.prefix = prefix
 					e.str(prefix)
 					continue
 				}
 			case packument.FieldDistIntegrity:
-				if raw, ok := rawSHA512(inner); ok {
-					e.uv(k | modeSHA512)
-					e.body = append(e.body, raw...)
+				if body, ok := appendSHA512(e.body, k|modeSHA512, inner); ok {
+					e.body = body
 					continue
 				}
 			case packument.FieldDistShasum:
-				if raw, ok := rawSHA1(inner); ok {
-					e.uv(k | modeSHA1)
-					e.body = append(e.body, raw...)
+				if body, ok := appendSHA1(e.body, k|modeSHA1, inner); ok {
+					e.body = body
 					continue
 				}
 			}
@@ -302,6 +361,16 @@ func (d *decoder) uv() uint64 {
 	}
 	d.buf = d.buf[n:]
 	return x
+}
+
+// inline reads a string written in place; it views the entry's buffer.
+func (d *decoder) inline() string {
+	n := d.count()
+	b := d.bytes(n)
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 func (d *decoder) str() string {
@@ -396,8 +465,11 @@ func (d *decoder) packument() *packument.Packument {
 	l := &loader{strs: d.strs, sections: make([][]byte, n), versions: make([]string, n), name: p.Name}
 	p.Versions = make([]*packument.Version, n)
 	for i := range n {
-		s := packument.Summary{Version: d.str(), Deprecated: d.str(), Published: d.time(), EngineNode: d.str(), EngineNPM: d.str()}
-		size := d.uv()
+		s := packument.Summary{Version: d.inline(), Deprecated: d.str(), Published: d.time(), EngineNode: d.str(), EngineNPM: d.str()}
+		var size uint64
+		if b := d.bytes(4); b != nil {
+			size = uint64(binary.LittleEndian.Uint32(b))
+		}
 		if size > uint64(len(d.buf)) {
 			if d.err == nil {
 				d.err = fmt.Errorf("manifest of %d bytes exceeds the %d left", size, len(d.buf))

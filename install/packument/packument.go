@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/bytedance/sonic"
@@ -261,8 +262,6 @@ func Decode(data []byte) (*Packument, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("failed to decode packument: %w: empty document", ErrNotPackument)
 	}
-	// npm reads the body as UTF-8 text before JSON.parse sees it.
-	data = nodetext.Decode(data)
 	// The input is viewed as a string without copying: every string kept
 	// is cloned, so nothing aliases data afterwards.
 	doc := unsafe.String(&data[0], len(data))
@@ -274,7 +273,14 @@ func Decode(data []byte) (*Packument, error) {
 		}
 		return nil, fmt.Errorf("failed to decode packument: %w: %v", ErrNotPackument, shortErr(err))
 	}
-	return scanDoc(doc)
+	p, in, err := scanDoc(doc)
+	if err == nil && in.invalid {
+		// npm reads the body as UTF-8 text before JSON.parse sees it:
+		// stray bytes in what is kept become U+FFFD.
+		data = nodetext.Decode(data)
+		p, _, err = scanDoc(unsafe.String(&data[0], len(data)))
+	}
+	return p, err
 }
 
 func distTags(tags map[string]any, in *interner) map[string]string {
@@ -329,24 +335,39 @@ func parseTime(v any) time.Time {
 	return t.UTC()
 }
 
-// interner copies strings out of the input buffer once per document.
-type interner map[string]string
+// interner copies strings out of the input buffer once per document. It
+// notes whether any string it kept is not valid UTF-8 (Decode then starts
+// over on the text as Node would decode it; checking only what is kept
+// costs far less than checking the whole document).
+type interner struct {
+	m       map[string]string
+	invalid bool
+}
 
-// A nil interner (or one pointing at a nil map) copies nothing: callers
-// that own the input pass nil.
+func newInterner() *interner { return &interner{m: map[string]string{}} }
+
+// A nil interner copies nothing: callers that own the input pass nil.
 func (in *interner) s(x string) string {
 	if x == "" {
 		return ""
 	}
-	if in == nil || *in == nil {
+	if in == nil {
 		return x
 	}
-	if y, ok := (*in)[x]; ok {
+	if y, ok := in.m[x]; ok {
 		return y
 	}
-	y := strings.Clone(x)
-	(*in)[y] = y
+	y := in.clone(x)
+	in.m[y] = y
 	return y
+}
+
+// clone copies x without interning it (for values no other shares).
+func (in *interner) clone(x string) string {
+	if !in.invalid && !utf8.ValidString(x) {
+		in.invalid = true
+	}
+	return strings.Clone(x)
 }
 
 func (in *interner) strMap(m map[string]string) map[string]string {

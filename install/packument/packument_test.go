@@ -177,8 +177,8 @@ process.stdout.write(JSON.stringify(cs.map(c => { const r = n({...c}); return r.
 		t.Fatal(err)
 	}
 	for i, c := range cases {
-		in := interner{}
-		raw := binMap(c.Bin, &in)
+		in := newInterner()
+		raw := binMap(c.Bin, in)
 		var got map[string]string
 		if raw != nil {
 			got = normalizeBin(raw, c.Name)
@@ -239,7 +239,7 @@ func TestLazyMatchesEager(t *testing.T) {
 			if len(raw) == 0 || raw[0] != '{' {
 				continue
 			}
-			want, dep := decodeVersion(string(raw), &interner{})
+			want, dep := decodeVersion(string(raw), newInterner())
 			if want.Name == "" {
 				want.Name = p.Name
 			}
@@ -304,7 +304,7 @@ func FuzzDecode(f *testing.F) {
 			if len(raw) == 0 || raw[0] != '{' || foldedKeys(raw) {
 				continue
 			}
-			want, _ := decodeVersion(string(raw), &interner{})
+			want, _ := decodeVersion(string(raw), newInterner())
 			if want.Name == "" {
 				want.Name = p.Name
 			}

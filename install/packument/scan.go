@@ -14,12 +14,12 @@ import (
 // descriptions, maintainers, signatures and readmes nobody reads.
 // Duplicate keys resolve like JSON.parse: the last value wins, in the
 // first one's place.
-func scanDoc(doc string) (*Packument, error) {
+func scanDoc(doc string) (*Packument, *interner, error) {
 	c := scanner{s: doc}
 	var name, tags, times, modified, errv, versions string
 	c.ws()
 	if !c.eat('{') {
-		return nil, fmt.Errorf("failed to decode packument: %w: not an object", ErrNotPackument)
+		return nil, nil, fmt.Errorf("failed to decode packument: %w: not an object", ErrNotPackument)
 	}
 	err := c.object(func(key string) bool {
 		start := c.i
@@ -44,12 +44,12 @@ func scanDoc(doc string) (*Packument, error) {
 		return true
 	})
 	if !err {
-		return nil, fmt.Errorf("failed to decode packument: %w: malformed JSON", ErrNotPackument)
+		return nil, nil, fmt.Errorf("failed to decode packument: %w: malformed JSON", ErrNotPackument)
 	}
 	if errv != "" && errv != "null" && (versions == "" || versions == "null") {
-		return nil, fmt.Errorf("failed to decode packument: %w: registry error %s", ErrNotPackument, shortErr(errors.New(errv)))
+		return nil, nil, fmt.Errorf("failed to decode packument: %w: registry error %s", ErrNotPackument, shortErr(errors.New(errv)))
 	}
-	in := &interner{}
+	in := newInterner()
 	p := &Packument{}
 	if n, ok := rawString(name); ok {
 		p.Name = in.s(n)
@@ -67,10 +67,10 @@ func scanDoc(doc string) (*Packument, error) {
 	}
 	if versions != "" && versions != "null" {
 		if versions[0] != '{' {
-			return nil, fmt.Errorf("failed to decode packument %q: %w: \"versions\" is not an object", p.Name, ErrNotPackument)
+			return nil, nil, fmt.Errorf("failed to decode packument %q: %w: \"versions\" is not an object", p.Name, ErrNotPackument)
 		}
 		if !p.scanVersions(versions, in) {
-			return nil, fmt.Errorf("failed to decode packument %q: %w: malformed versions", p.Name, ErrNotPackument)
+			return nil, nil, fmt.Errorf("failed to decode packument %q: %w: malformed versions", p.Name, ErrNotPackument)
 		}
 	}
 	p.Finish()
@@ -98,7 +98,7 @@ func scanDoc(doc string) (*Packument, error) {
 			return true
 		})
 	}
-	return p, nil
+	return p, in, nil
 }
 
 func (p *Packument) scanVersions(versions string, in *interner) bool {
@@ -106,18 +106,15 @@ func (p *Packument) scanVersions(versions string, in *interner) bool {
 	v := scanner{s: versions}
 	v.eat('{')
 	return v.object(func(key string) bool {
-		start := v.i
-		if !v.skip() {
-			return false
-		}
-		raw := v.s[start:v.i]
 		var sum Summary
 		var fields []Field
-		if raw[0] == '{' {
+		if v.peek() == '{' {
 			var ok bool
-			if fields, sum.Deprecated, sum.EngineNode, sum.EngineNPM, ok = sl.scan(raw); !ok {
+			if fields, sum.Deprecated, sum.EngineNode, sum.EngineNPM, ok = sl.scan(&v); !ok {
 				return false
 			}
+		} else if !v.skip() {
+			return false
 		}
 		sum.Version = in.s(key)
 		p.Versions = append(p.Versions, NewRawVersion(sum, fields, p.Name))
@@ -158,11 +155,10 @@ func rawString(raw string) (string, bool) {
 	return s, true
 }
 
-// scan cuts one version object (raw JSON) down to its fields.
-func (s *slimmer) scan(raw string) (fields []Field, deprecated, engineNode, engineNPM string, ok bool) {
+// scan cuts the version object at c down to its fields, consuming it.
+func (s *slimmer) scan(c *scanner) (fields []Field, deprecated, engineNode, engineNPM string, ok bool) {
 	var vals [fieldEnd]string
 	var hasInstall, dep, scripts string
-	c := scanner{s: raw}
 	c.eat('{')
 	ok = c.object(func(key string) bool {
 		start := c.i
@@ -214,7 +210,7 @@ func (s *slimmer) scan(raw string) (fields []Field, deprecated, engineNode, engi
 		case v == "" || k == FieldHasInstallScript:
 		case k == FieldDistTarball || k == FieldDistIntegrity || k == FieldDistShasum:
 			// One per version: interning would only fill the table.
-			s.fields = append(s.fields, Field{Kind: k, Raw: strings.Clone(v)})
+			s.fields = append(s.fields, Field{Kind: k, Raw: s.in.clone(v)})
 		default:
 			s.fields = append(s.fields, Field{Kind: k, Raw: s.in.s(v)})
 		}
