@@ -64,6 +64,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 128
 	}
+	start := time.Now()
 	getenv := o.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -134,24 +135,30 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	if err != nil {
 		return nil, &InputError{err}
 	}
-	// Fetch the whole closure in parallel; the tree is then placed in
-	// sequence over the documents in memory. A package that failed is not
-	// asked for again: the resolver reports it where npm would (who
-	// required it), from the same error.
+	// Fetch the whole closure in parallel while the tree is placed in
+	// sequence: placement asks for documents in much the order the preload
+	// fetches them and waits on the same in-flight requests, so its work
+	// overlaps the downloads. A package that failed is not asked for
+	// again: the resolver reports it where npm would (who required it),
+	// from the same error. Once the tree is built, whatever the preload
+	// still has in flight is not needed and is cancelled.
 	pctx, cancelPrefetch := context.WithCancel(ctx)
 	defer cancelPrefetch()
 	memo := &memoFetcher{inner: fetcher, ctx: pctx, sem: make(chan struct{}, o.Concurrency),
 		docs: map[string]*packument.Packument{}, errs: map[string]error{}, calls: map[string]chan struct{}{}}
-	_, preErr := preload.Preload(ctx, roots, preload.Options{
-		Concurrency: o.Concurrency, Fetcher: memo, NodeVersion: nodeVersion,
-		SkipPeers: legacy, OptionalPeers: !legacy, Overrides: overrides,
-	})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if getenv("LOCKSTEP_DEBUG") != "" {
-		fmt.Fprintf(stderr, "resolve: preloaded %d packuments, preload error: %v\n", len(memo.docs), preErr)
-	}
+	debug := getenv("LOCKSTEP_DEBUG") != ""
+	preDone := make(chan struct{})
+	go func() {
+		defer close(preDone)
+		_, err := preload.Preload(pctx, roots, preload.Options{
+			Concurrency: o.Concurrency, Fetcher: memo, NodeVersion: nodeVersion,
+			SkipPeers: legacy, OptionalPeers: !legacy, Overrides: overrides,
+		})
+		if debug {
+			fmt.Fprintf(stderr, "resolve: %v: preload done, error: %v\n", time.Since(start), err)
+		}
+	}()
+	defer func() { cancelPrefetch(); <-preDone }()
 	fetch := memo.Packument
 	tree, err := arborist.Build(ctx, arborist.Options{
 		Dir: o.Dir, Fetch: fetch, Prefetch: memo.Prefetch, NodeVersion: nodeVersion,
@@ -168,6 +175,9 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 			return nil, &InputError{err}
 		}
 		return nil, fmt.Errorf("failed to resolve the dependencies of %q: %w", filepath.Join(o.Dir, "package.json"), err)
+	}
+	if debug {
+		fmt.Fprintf(stderr, "resolve: %v: tree built\n", time.Since(start))
 	}
 	lockVersion := cfg.Int("lockfile-version", 3)
 	if existing != nil && existing.LockfileVersion == 2 && o.Flags["lockfile-version"] == "" {

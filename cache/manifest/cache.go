@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,7 +46,37 @@ var ErrMiss = errors.New("not in the manifest cache")
 // Safe for concurrent use by goroutines and by processes: entries are
 // written to a temporary file and renamed into place.
 type Cache struct {
-	dir string
+	dir  string
+	regs sync.Map // canonical registry → *regDir
+}
+
+// regDir is one registry's directory, looked at once per Cache: when it
+// did not exist, every Load is a miss without a system call (a cold run
+// asks for thousands of names), except for entries this Cache stored.
+type regDir struct {
+	path   string
+	once   sync.Once
+	absent bool
+	stored sync.Map // names stored while absent
+	made   atomic.Bool
+}
+
+// look reports whether the directory was absent when first looked at.
+func (r *regDir) look() bool {
+	r.once.Do(func() {
+		_, err := os.Stat(r.path)
+		r.absent = errors.Is(err, fs.ErrNotExist)
+	})
+	return r.absent
+}
+
+func (c *Cache) reg(registry string) *regDir {
+	canon := canonRegistry(registry)
+	if r, ok := c.regs.Load(canon); ok {
+		return r.(*regDir)
+	}
+	r, _ := c.regs.LoadOrStore(canon, &regDir{path: filepath.Join(c.dir, fmt.Sprintf("v%d", FormatVersion), RegistryKey(registry))})
+	return r.(*regDir)
 }
 
 // Open returns the cache rooted at dir (created on first write).
@@ -94,7 +125,7 @@ func (c *Cache) path(registry, name string) (string, error) {
 	if strings.Contains(file, "/") {
 		return "", fmt.Errorf("failed to use the manifest cache: invalid package name %q", name)
 	}
-	return filepath.Join(c.dir, fmt.Sprintf("v%d", FormatVersion), RegistryKey(registry), file), nil
+	return filepath.Join(c.reg(registry).path, file), nil
 }
 
 // Load reads name's entry for registry. It returns an error wrapping
@@ -104,6 +135,12 @@ func (c *Cache) Load(registry, name string) (*Entry, error) {
 	path, err := c.path(registry, name)
 	if err != nil {
 		return nil, err
+	}
+	r := c.reg(registry)
+	if r.look() {
+		if _, ok := r.stored.Load(name); !ok {
+			return nil, fmt.Errorf("failed to load %q: %w", name, ErrMiss)
+		}
 	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -146,7 +183,10 @@ func readFull(f *os.File, b []byte) (int, error) {
 	return n, nil
 }
 
-var tmpSeq atomic.Uint64
+var (
+	tmpSeq atomic.Uint64
+	pid    = os.Getpid()
+)
 
 // Store writes name's entry atomically (temporary file, then rename).
 func (c *Cache) Store(registry, name string, p *packument.Packument, v Validators) error {
@@ -158,11 +198,15 @@ func (c *Cache) Store(registry, name string, p *packument.Packument, v Validator
 	if err != nil {
 		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
+	r := c.reg(registry)
+	absent := r.look()
+	if !r.made.Load() {
+		if err := os.MkdirAll(r.path, 0o755); err != nil {
+			return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
+		}
+		r.made.Store(true)
 	}
-	tmp := fmt.Sprintf("%s.tmp-%d-%d", path, os.Getpid(), tmpSeq.Add(1))
+	tmp := fmt.Sprintf("%s.tmp-%d-%d", path, pid, tmpSeq.Add(1))
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
@@ -170,6 +214,9 @@ func (c *Cache) Store(registry, name string, p *packument.Packument, v Validator
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
+	}
+	if absent {
+		r.stored.Store(name, true)
 	}
 	return nil
 }

@@ -378,3 +378,35 @@ func TestCutConventional(t *testing.T) {
 		}
 	}
 }
+
+// TestColdCacheSkipsLookups checks the cold-run shortcut: a Cache that found
+// its registry directory absent answers misses without looking, yet finds
+// what it stored itself; a Cache opened on a filled directory reads it.
+func TestColdCacheSkipsLookups(t *testing.T) {
+	dir := t.TempDir()
+	p, err := packument.Decode([]byte(`{"name":"x","versions":{"1.0.0":{}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cold, _ := Open(dir)
+	if _, err := cold.Load("https://r.example/", "x"); !errors.Is(err, ErrMiss) {
+		t.Fatalf("empty cache: Load = %v, want a miss", err)
+	}
+	other, _ := Open(dir)
+	if err := other.Store("https://r.example/", "x", p, Validators{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cold.Load("https://r.example/", "x"); !errors.Is(err, ErrMiss) {
+		t.Errorf("cold cache: Load of another process's entry = %v, want a miss without looking", err)
+	}
+	if err := cold.Store("https://r.example/", "y", p, Validators{}); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := cold.Load("https://r.example/", "y"); err != nil || e.Packument.Name != "x" {
+		t.Errorf("cold cache: Load of its own entry = %v", err)
+	}
+	warm, _ := Open(dir)
+	if _, err := warm.Load("https://r.example/", "x"); err != nil {
+		t.Errorf("filled cache: Load = %v", err)
+	}
+}
