@@ -90,13 +90,12 @@ type Field struct {
 	Raw  string
 }
 
-// slimmer cuts versions down to their Fields. Raw values are interned per
-// document: consecutive versions mostly share their dependencies, engines
-// and license text, so one copy serves them all.
+// slimmer cuts versions down to their fields, written as sections over
+// the document's table (see Table).
 type slimmer struct {
 	in      *interner
+	b       *builder
 	engines map[string][2]string // raw engines → node, npm
-	fields  []Field              // scratch
 }
 
 // engine reads engines.node and engines.npm of a raw engines value.

@@ -33,6 +33,7 @@ type Packument struct {
 	Created time.Time
 
 	index map[string]*Version
+	table *Table // the versions' shared table, when they have one
 
 	parseOnce sync.Once
 	parsed    []*semver.Version // Versions parsed loosely, nil where invalid
@@ -57,19 +58,11 @@ func (p *Packument) semvers() []*semver.Version {
 type Version struct {
 	Summary
 
-	once   sync.Once
-	m      *Manifest
-	fields []Field
-	name   string // the packument's name, for versions without one
-	loader FieldLoader
-	index  int
-}
-
-// FieldLoader makes a version's fields on demand (the manifest cache
-// decodes them from its entry when the manifest is first asked for).
-type FieldLoader interface {
-	// LoadFields returns the fields of the index-th version.
-	LoadFields(index int) ([]Field, error)
+	once sync.Once
+	m    *Manifest
+	tab  *Table // with sec, the fields (Decode and the cache make these)
+	sec  []byte
+	name string // the packument's name, for versions without one
 }
 
 // Summary is what npm-pick-manifest reads of a version.
@@ -89,19 +82,6 @@ func NewVersion(s Summary, m *Manifest) *Version {
 	v := &Version{Summary: s, m: m}
 	v.once.Do(func() {})
 	return v
-}
-
-// NewRawVersion returns a version whose manifest is decoded from fields on
-// first use (once, even with concurrent callers); pkgName names it when
-// the fields have no name.
-func NewRawVersion(s Summary, fields []Field, pkgName string) *Version {
-	return &Version{Summary: s, fields: fields, name: pkgName}
-}
-
-// NewLazyVersion returns a version whose fields are l.LoadFields(index),
-// called when the manifest is first asked for.
-func NewLazyVersion(s Summary, l FieldLoader, index int, pkgName string) *Version {
-	return &Version{Summary: s, loader: l, index: index, name: pkgName}
 }
 
 // Manifest returns the version's manifest. Safe for concurrent use.
@@ -124,10 +104,8 @@ func (v *Version) Manifest() *Manifest {
 // version made by NewVersion they are written from its manifest.
 func (v *Version) Fields() ([]Field, error) {
 	switch {
-	case v.fields != nil:
-		return v.fields, nil
-	case v.loader != nil:
-		return v.loader.LoadFields(v.index)
+	case v.tab != nil:
+		return decodeSection(v.sec, v.tab, v.name, v.Version)
 	case v.m != nil:
 		return fieldsOf(v.m), nil
 	}
@@ -212,8 +190,14 @@ func (p *Packument) Version(v string) *Version {
 // manifest cache) call it after filling Versions.
 func (p *Packument) Finish() {
 	p.index = make(map[string]*Version, len(p.Versions))
-	for _, v := range p.Versions {
+	p.table = nil
+	for i, v := range p.Versions {
 		p.index[v.Version] = v
+		if i == 0 || v.tab == p.table {
+			p.table = v.tab
+		} else {
+			p.table = nil
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package packument
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -69,9 +70,11 @@ func scanDoc(doc string) (*Packument, *interner, error) {
 		if versions[0] != '{' {
 			return nil, nil, fmt.Errorf("failed to decode packument %q: %w: \"versions\" is not an object", p.Name, ErrNotPackument)
 		}
-		if !p.scanVersions(versions, in) {
+		b, ok := p.scanVersions(versions, in)
+		if !ok {
 			return nil, nil, fmt.Errorf("failed to decode packument %q: %w: malformed versions", p.Name, ErrNotPackument)
 		}
+		in.invalid = in.invalid || b.invalid
 	}
 	p.Finish()
 	if len(p.index) < len(p.Versions) {
@@ -101,25 +104,35 @@ func scanDoc(doc string) (*Packument, *interner, error) {
 	return p, in, nil
 }
 
-func (p *Packument) scanVersions(versions string, in *interner) bool {
-	sl := slimmer{in: in}
+func (p *Packument) scanVersions(versions string, in *interner) (*builder, bool) {
+	sl := slimmer{in: in, b: newBuilder(true)}
+	sl.b.arena = make([]byte, 0, len(versions)/16)
+	var bounds [][2]int
 	v := scanner{s: versions}
 	v.eat('{')
-	return v.object(func(key string) bool {
-		var sum Summary
-		var fields []Field
+	ok := v.object(func(key string) bool {
+		sum := Summary{Version: in.s(key)}
+		var bd [2]int
 		if v.peek() == '{' {
 			var ok bool
-			if fields, sum.Deprecated, sum.EngineNode, sum.EngineNPM, ok = sl.scan(&v); !ok {
+			if bd, sum.Deprecated, sum.EngineNode, sum.EngineNPM, ok = sl.scan(&v, p.Name, sum.Version); !ok {
 				return false
 			}
-		} else if !v.skip() {
-			return false
+		} else {
+			if !v.skip() {
+				return false
+			}
+			bd[0], bd[1] = sl.b.section(nil, p.Name, sum.Version)
 		}
-		sum.Version = in.s(key)
-		p.Versions = append(p.Versions, NewRawVersion(sum, fields, p.Name))
+		bounds = append(bounds, bd)
+		p.Versions = append(p.Versions, &Version{Summary: sum, name: p.Name, tab: sl.b.tab})
 		return true
 	})
+	// The arena is complete: the sections can view it.
+	for i, bd := range bounds {
+		p.Versions[i].sec = sl.b.arena[bd[0]:bd[1]:bd[1]]
+	}
+	return sl.b, ok
 }
 
 // dedupe resolves duplicate version keys like JSON.parse: the last value,
@@ -155,8 +168,9 @@ func rawString(raw string) (string, bool) {
 	return s, true
 }
 
-// scan cuts the version object at c down to its fields, consuming it.
-func (s *slimmer) scan(c *scanner) (fields []Field, deprecated, engineNode, engineNPM string, ok bool) {
+// scan cuts the version object at c down to its fields, consuming it, and
+// writes them as a section; it returns the section's bounds in the arena.
+func (s *slimmer) scan(c *scanner, name, version string) (bounds [2]int, deprecated, engineNode, engineNPM string, ok bool) {
 	var vals [fieldEnd]string
 	var hasInstall, dep, scripts string
 	c.eat('{')
@@ -202,22 +216,26 @@ func (s *slimmer) scan(c *scanner) (fields []Field, deprecated, engineNode, engi
 		return true
 	})
 	if !ok {
-		return nil, "", "", "", false
-	}
-	s.fields = s.fields[:0]
-	for k := FieldName; k < fieldEnd; k++ {
-		switch v := vals[k]; {
-		case v == "" || k == FieldHasInstallScript:
-		case k == FieldDistTarball || k == FieldDistIntegrity || k == FieldDistShasum:
-			// One per version: interning would only fill the table.
-			s.fields = append(s.fields, Field{Kind: k, Raw: s.in.clone(v)})
-		default:
-			s.fields = append(s.fields, Field{Kind: k, Raw: s.in.s(v)})
-		}
+		return bounds, "", "", "", false
 	}
 	if rawTruthy(sonic.NoCopyRawMessage(hasInstall)) || scriptsInstall(scripts) {
-		s.fields = append(s.fields, Field{Kind: FieldHasInstallScript, Raw: "true"})
+		vals[FieldHasInstallScript] = "true"
 	}
+	n := 0
+	for _, v := range vals {
+		if v != "" {
+			n++
+		}
+	}
+	b := s.b
+	bounds[0] = len(b.arena)
+	b.arena = binary.AppendUvarint(b.arena, uint64(n))
+	for k := FieldName; k < fieldEnd; k++ {
+		if v := vals[k]; v != "" {
+			b.field(k, v, name, version)
+		}
+	}
+	bounds[1] = len(b.arena)
 	var eng [2]string
 	if e := vals[FieldEngines]; e != "" {
 		eng = s.engine(e)
@@ -225,9 +243,7 @@ func (s *slimmer) scan(c *scanner) (fields []Field, deprecated, engineNode, engi
 	if dep != "" {
 		deprecated = deprecatedRaw(dep, s.in)
 	}
-	fields = make([]Field, len(s.fields))
-	copy(fields, s.fields)
-	return fields, deprecated, eng[0], eng[1], true
+	return bounds, deprecated, eng[0], eng[1], true
 }
 
 // scriptsInstall reports a truthy preinstall, install or postinstall in a

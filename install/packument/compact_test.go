@@ -1,0 +1,22 @@
+package packument
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCutConventional(t *testing.T) {
+	for _, c := range []struct{ url, name, version, prefix string }{
+		{"https://r.example/a/-/a-1.0.0.tgz", "a", "1.0.0", "https://r.example/"},
+		{"https://r.example/@s/x/-/x-2.0.0-beta.1.tgz", "@s/x", "2.0.0-beta.1", "https://r.example/"},
+		{"https://r.example/a/-/a-1.0.0.tgz", "a", "1.0.1", ""},
+		{"https://r.example/b/-/a-1.0.0.tgz", "a", "1.0.0", ""},
+		{"https://r.example/a/-/a-1.0.0.tar.gz", "a", "1.0.0", ""},
+	} {
+		prefix, ok := cutConventional(c.url, c.name, c.version)
+		want, wantOK := strings.CutSuffix(c.url, ConventionalTarball(c.name, c.version))
+		if prefix != c.prefix || ok != wantOK || ok && prefix != want {
+			t.Errorf("cutConventional(%q, %q, %q) = %q, %v; want %q", c.url, c.name, c.version, prefix, ok, c.prefix)
+		}
+	}
+}
