@@ -279,9 +279,10 @@ func (d *decoder) packument() *packument.Packument {
 		p.Finish()
 		return p
 	}
-	p.Versions = make([]*packument.Version, n)
+	sums := make([]packument.Summary, n)
+	secs := make([][]byte, n)
 	for i := range n {
-		s := packument.Summary{Version: d.str(), Deprecated: d.str(), Published: d.time(), EngineNode: d.str(), EngineNPM: d.str()}
+		sums[i] = packument.Summary{Version: d.str(), Deprecated: d.str(), Published: d.time(), EngineNode: d.str(), EngineNPM: d.str()}
 		var size int
 		if b := d.bytes(4); b != nil {
 			size = int(binary.LittleEndian.Uint32(b))
@@ -290,8 +291,8 @@ func (d *decoder) packument() *packument.Packument {
 		if d.err != nil {
 			return nil
 		}
-		p.Versions[i] = packument.NewSectionVersion(s, tab, sec[:size:size], p.Name)
+		secs[i] = sec[:size:size]
 	}
-	p.Finish()
+	p.SetSections(tab, sums, secs)
 	return p
 }

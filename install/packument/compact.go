@@ -246,11 +246,17 @@ func decodeSection(sec []byte, tab *Table, name, version string) ([]Field, error
 	return out, nil
 }
 
-// NewSectionVersion returns a version whose fields are the section sec
-// over tab (the manifest cache makes its versions so); pkgName names the
-// version when its fields do not.
-func NewSectionVersion(s Summary, tab *Table, sec []byte, pkgName string) *Version {
-	return &Version{Summary: s, tab: tab, sec: sec, name: pkgName}
+// SetSections sets p's versions to sums[i] with fields secs[i] over tab,
+// allocated together (the manifest cache loads thousands at a time), and
+// builds the index.
+func (p *Packument) SetSections(tab *Table, sums []Summary, secs [][]byte) {
+	vs := make([]Version, len(sums))
+	p.Versions = make([]*Version, len(sums))
+	for i := range vs {
+		vs[i] = Version{Summary: sums[i], tab: tab, sec: secs[i], name: p.Name}
+		p.Versions[i] = &vs[i]
+	}
+	p.Finish()
 }
 
 // Compact returns the table and each version's section: the packument's

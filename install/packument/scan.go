@@ -75,8 +75,9 @@ func scanDoc(doc string) (*Packument, *interner, error) {
 			return nil, nil, fmt.Errorf("failed to decode packument %q: %w: malformed versions", p.Name, ErrNotPackument)
 		}
 		in.invalid = in.invalid || b.invalid
+	} else {
+		p.Finish()
 	}
-	p.Finish()
 	if len(p.index) < len(p.Versions) {
 		p.dedupe()
 	}
@@ -108,6 +109,7 @@ func (p *Packument) scanVersions(versions string, in *interner) (*builder, bool)
 	sl := slimmer{in: in, b: newBuilder(true)}
 	sl.b.arena = make([]byte, 0, len(versions)/16)
 	var bounds [][2]int
+	var sums []Summary
 	v := scanner{s: versions}
 	v.eat('{')
 	ok := v.object(func(key string) bool {
@@ -125,13 +127,15 @@ func (p *Packument) scanVersions(versions string, in *interner) (*builder, bool)
 			bd[0], bd[1] = sl.b.section(nil, p.Name, sum.Version)
 		}
 		bounds = append(bounds, bd)
-		p.Versions = append(p.Versions, &Version{Summary: sum, name: p.Name, tab: sl.b.tab})
+		sums = append(sums, sum)
 		return true
 	})
 	// The arena is complete: the sections can view it.
+	secs := make([][]byte, len(bounds))
 	for i, bd := range bounds {
-		p.Versions[i].sec = sl.b.arena[bd[0]:bd[1]:bd[1]]
+		secs[i] = sl.b.arena[bd[0]:bd[1]:bd[1]]
 	}
+	p.SetSections(sl.b.tab, sums, secs)
 	return sl.b, ok
 }
 
