@@ -681,6 +681,10 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 		// a previous tree was deleted.
 		fsx.SpreadChildren(st)
 	}
+	// node_modules/.package-lock.json is CPU work that needs nothing on
+	// disk: it is built while the tree is linked (system calls mostly).
+	hiddenData := make(chan []byte, 1)
+	go func() { hiddenData <- in.hiddenLockfile(lf, nodes) }()
 	keyOf := map[*node]string{}
 	for k, it := range items {
 		for _, n := range it.nodes {
@@ -700,8 +704,8 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 		})
 	}
 	probeDst := filepath.Join(in.dir, stagingName)
-	method := link.Probe(in.store.Dir(""), probeDst)
-	if _, err := link.Materialize(ctx, jobs, link.Options{Method: method, Concurrency: 0}); err != nil {
+	method := link.Probe(in.store.Root(), probeDst)
+	if _, err := link.Materialize(ctx, jobs, link.Options{Method: method, Concurrency: 0, List: store.List}); err != nil {
 		return nil, fmt.Errorf("failed to build node_modules: %w", err)
 	}
 	// Links (workspaces, file: folders) are relative symlinks.
@@ -726,6 +730,21 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 	if err := in.linkAllBins(nodes); err != nil {
 		return nil, err
 	}
+	hl := filepath.Join(in.dir, stagingName, ".package-lock.json")
+	if err := os.WriteFile(hl, <-hiddenData, 0o644); err != nil {
+		return nil, fmt.Errorf("failed to write %q: %w", hl, err)
+	}
+	out := make([]string, 0, len(roots))
+	for r := range roots {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// hiddenLockfile returns the contents of node_modules/.package-lock.json:
+// the lockfile's entries for what is installed.
+func (in *installer) hiddenLockfile(lf *lockfile.Lockfile, nodes []*node) []byte {
 	included := map[string]bool{}
 	for _, n := range nodes {
 		included[n.key] = true
@@ -741,16 +760,7 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 		Indent:                       indent,
 		Newline:                      newline,
 	})
-	hl := filepath.Join(in.dir, stagingName, ".package-lock.json")
-	if err := os.WriteFile(hl, hidden.Marshal(), 0o644); err != nil {
-		return nil, fmt.Errorf("failed to write %q: %w", hl, err)
-	}
-	out := make([]string, 0, len(roots))
-	for r := range roots {
-		out = append(out, r)
-	}
-	sort.Strings(out)
-	return out, nil
+	return hidden.Marshal()
 }
 
 // linkAllBins creates .bin links in (depth, path) order; like bin-links,

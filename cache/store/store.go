@@ -108,6 +108,10 @@ func (s *Store) Dir(key string) string {
 	return filepath.Join(s.base, algo, h[:2], h[2:])
 }
 
+// Root returns the directory that holds the entries (and the store's
+// temporary directory): where to probe what the filesystem can do.
+func (s *Store) Root() string { return s.base }
+
 // Has reports whether a complete entry exists for key.
 func (s *Store) Has(key string) bool {
 	dir := s.Dir(key)

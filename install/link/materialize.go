@@ -49,6 +49,16 @@ type Job struct {
 type Options struct {
 	Method      Method
 	Concurrency int // workers; <= 0 means DefaultConcurrency()
+	// List, when set, lists a job's Src from a manifest so that its
+	// directories need not be read: it reads what it needs into buf
+	// (reusing its capacity) and calls fn for every directory ('d'),
+	// regular file ('f') and symlink ('l') under src, by slash-separated
+	// path relative to src, valid during the call; it returns the buffer
+	// for the next call. The content store's List is one. When it fails
+	// (no manifest, a damaged one), the job's directories are read
+	// instead. Each listed path is linked without looking at the store:
+	// a listed file missing from Src is an error.
+	List func(src string, buf []byte, fn func(kind byte, rel []byte) error) ([]byte, error)
 }
 
 // Result counts what Materialize created.
@@ -90,7 +100,7 @@ func Materialize(ctx context.Context, jobs []Job, o Options) (Result, error) {
 		// but never more than the machine can use.
 		n = max(len(jobs), min(n, runtime.GOMAXPROCS(0)))
 	}
-	m := &materializer{ctx: ctx, method: o.Method}
+	m := &materializer{ctx: ctx, method: o.Method, list: o.List}
 	m.q.cond.L = &m.q.mu
 	// The stack pops from the end: push in reverse so jobs start in order.
 	m.q.tasks = make([]task, 0, len(jobs)+n)
@@ -132,11 +142,16 @@ type task struct {
 	src, dst string
 	copy     bool
 	root     bool
+	// A share of a listed package: its entries lo..hi, its directories
+	// already created.
+	pkg    *listedPkg
+	lo, hi int
 }
 
 type materializer struct {
 	ctx     context.Context
 	method  Method
+	list    func(src string, buf []byte, fn func(kind byte, rel []byte) error) ([]byte, error)
 	stopped atomic.Bool
 	errMu   sync.Mutex
 	err     error
@@ -240,6 +255,9 @@ func (w *worker) run() {
 			if err := w.do(t); err != nil {
 				w.m.fail(err)
 			}
+		}
+		if t.pkg != nil {
+			t.pkg.release()
 		}
 		w.m.q.done()
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,6 +23,8 @@ type worker struct {
 	copyBuf []byte // read/write fallback buffer, allocated on first use
 	subdirs []string
 	res     Result
+	listBuf []byte     // Options.List's buffer, reused for every package
+	pkg     *listedPkg // reused for the next package unless shared
 }
 
 func newWorker(m *materializer) *worker {
@@ -30,6 +33,9 @@ func newWorker(m *materializer) *worker {
 
 // do runs one task: opens src and dst and fills dst.
 func (w *worker) do(t task) error {
+	if t.pkg != nil {
+		return w.linkListed(t.pkg, t.lo, t.hi)
+	}
 	if t.root {
 		created, err := mkdirRoot(t.dst)
 		if err != nil {
@@ -37,6 +43,11 @@ func (w *worker) do(t task) error {
 		}
 		if created {
 			w.res.Dirs++
+		}
+		if w.m.list != nil {
+			if done, err := w.listed(t); done || err != nil {
+				return err
+			}
 		}
 	}
 	srcFd, err := openDir(unix.AT_FDCWD, t.src)
@@ -115,38 +126,40 @@ func (w *worker) dir(srcFd, dstFd int, srcPath, dstPath string, copy bool) error
 			typ := rec[18]
 			nameb := rec[19:reclen]
 			off += reclen
-			if i := indexNUL(nameb); i >= 0 {
-				nameb = nameb[:i]
+			i := indexNUL(nameb)
+			if i < 0 {
+				return fmt.Errorf("failed to read directory %q: unterminated name", srcPath)
 			}
+			cname := nameb[:i+1] // NUL-terminated, for the system calls
+			nameb = nameb[:i]
 			if isDot(nameb) {
 				continue
 			}
-			name := string(nameb)
 			if typ == unix.DT_UNKNOWN {
-				typ, err = statType(srcFd, name)
+				typ, err = statType(srcFd, string(nameb))
 				if err != nil {
-					return fmt.Errorf("failed to stat %q: %w", filepath.Join(srcPath, name), err)
+					return fmt.Errorf("failed to stat %q: %w", filepath.Join(srcPath, string(nameb)), err)
 				}
 			}
 			switch typ {
 			case unix.DT_REG:
-				if err := w.file(srcFd, dstFd, name, srcPath, dstPath, copy); err != nil {
+				if err := w.file(srcFd, dstFd, cname, srcPath, dstPath, copy); err != nil {
 					return err
 				}
 			case unix.DT_DIR:
-				err := unix.Mkdirat(dstFd, name, dirMode)
+				err := mkdirat(dstFd, cname)
 				if err == nil {
 					w.res.Dirs++
 				} else if err != unix.EEXIST {
-					return fmt.Errorf("failed to create directory %q: %w", filepath.Join(dstPath, name), err)
+					return fmt.Errorf("failed to create directory %q: %w", filepath.Join(dstPath, string(nameb)), err)
 				}
-				w.subdirs = append(w.subdirs, name)
+				w.subdirs = append(w.subdirs, string(nameb))
 			case unix.DT_LNK:
-				if err := w.symlink(srcFd, dstFd, name, srcPath, dstPath, copy); err != nil {
+				if err := w.symlink(srcFd, dstFd, cname, srcPath, dstPath, copy); err != nil {
 					return err
 				}
 			default:
-				return fmt.Errorf("failed to copy %q: not a regular file or directory", filepath.Join(srcPath, name))
+				return fmt.Errorf("failed to copy %q: not a regular file or directory", filepath.Join(srcPath, string(nameb)))
 			}
 		}
 	}
@@ -212,8 +225,9 @@ func statType(dirfd int, name string) (byte, error) {
 	return unix.DT_UNKNOWN, nil
 }
 
-// file puts one regular file into dstFd.
-func (w *worker) file(srcFd, dstFd int, name, srcPath, dstPath string, copy bool) error {
+// file puts one regular file into dstFd. name is NUL-terminated; it may
+// be a relative path below srcFd and dstFd.
+func (w *worker) file(srcFd, dstFd int, name []byte, srcPath, dstPath string, copy bool) error {
 	method := w.m.method
 	if copy && method == Hardlink {
 		method = Copy
@@ -226,7 +240,7 @@ func (w *worker) file(srcFd, dstFd int, name, srcPath, dstPath string, copy bool
 			return nil
 		}
 		if !linkFallback(err) {
-			return fmt.Errorf("failed to link %q to %q: %w", filepath.Join(srcPath, name), filepath.Join(dstPath, name), err)
+			return fmt.Errorf("failed to link %q to %q: %w", joinC(srcPath, name), joinC(dstPath, name), err)
 		}
 		return w.copyFile(srcFd, dstFd, name, srcPath, dstPath, false)
 	case Reflink:
@@ -247,15 +261,49 @@ func (w *worker) file(srcFd, dstFd int, name, srcPath, dstPath string, copy bool
 }
 
 // link hardlinks name, replacing an existing destination file.
-func (w *worker) link(srcFd, dstFd int, name string) error {
-	err := unix.Linkat(srcFd, name, dstFd, name, 0)
+func (w *worker) link(srcFd, dstFd int, name []byte) error {
+	err := linkat(srcFd, name, dstFd, name)
 	if err == unix.EEXIST {
-		if err := unix.Unlinkat(dstFd, name, 0); err != nil && err != unix.ENOENT {
+		if err := unlinkat(dstFd, name); err != nil && err != unix.ENOENT {
 			return err
 		}
-		err = unix.Linkat(srcFd, name, dstFd, name, 0)
+		err = linkat(srcFd, name, dstFd, name)
 	}
 	return err
+}
+
+// joinC joins a directory and a NUL-terminated name, for messages.
+func joinC(dir string, cname []byte) string {
+	return filepath.Join(dir, string(cname[:len(cname)-1]))
+}
+
+// The *at calls on NUL-terminated names: unix.Linkat and friends copy the
+// name into a new C string on every call, which is most of the linker's
+// garbage.
+
+func linkat(oldDirFd int, oldName []byte, newDirFd int, newName []byte) error {
+	_, _, e := unix.Syscall6(unix.SYS_LINKAT, uintptr(oldDirFd), uintptr(unsafe.Pointer(&oldName[0])),
+		uintptr(newDirFd), uintptr(unsafe.Pointer(&newName[0])), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func mkdirat(dirFd int, name []byte) error {
+	_, _, e := unix.Syscall(unix.SYS_MKDIRAT, uintptr(dirFd), uintptr(unsafe.Pointer(&name[0])), dirMode)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func unlinkat(dirFd int, name []byte) error {
+	_, _, e := unix.Syscall(unix.SYS_UNLINKAT, uintptr(dirFd), uintptr(unsafe.Pointer(&name[0])), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 // linkFallback reports whether a failed link(2) should become a copy:
@@ -274,7 +322,8 @@ var errNoClone = errors.New("reflink not supported")
 // copyFile creates name in dstFd with the source's permission bits and
 // contents: cloned when clone is set (errNoClone if the filesystem refuses,
 // with nothing left behind), else copied with copy_file_range or read/write.
-func (w *worker) copyFile(srcFd, dstFd int, name, srcPath, dstPath string, clone bool) error {
+func (w *worker) copyFile(srcFd, dstFd int, cname []byte, srcPath, dstPath string, clone bool) error {
+	name := string(cname[:len(cname)-1])
 	sfd, err := unix.Openat(srcFd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return fmt.Errorf("failed to open %q: %w", filepath.Join(srcPath, name), err)
@@ -367,13 +416,14 @@ func (w *worker) readWrite(dfd, sfd int) error {
 
 // symlink reproduces a symlink (stores normally hold none: extraction drops
 // links). Hardlinking a symlink links the link itself.
-func (w *worker) symlink(srcFd, dstFd int, name, srcPath, dstPath string, copy bool) error {
+func (w *worker) symlink(srcFd, dstFd int, cname []byte, srcPath, dstPath string, copy bool) error {
 	if w.m.method == Hardlink && !copy {
-		if err := w.link(srcFd, dstFd, name); err == nil {
+		if err := w.link(srcFd, dstFd, cname); err == nil {
 			w.res.Files++
 			return nil
 		}
 	}
+	name := string(cname[:len(cname)-1])
 	buf := make([]byte, unix.PathMax)
 	n, err := unix.Readlinkat(srcFd, name, buf)
 	if err != nil {

@@ -23,6 +23,12 @@ type worker struct {
 
 func newWorker(m *materializer) *worker { return &worker{m: m} }
 
+// listedPkg is not used here: Options.List is ignored, directories are
+// always read.
+type listedPkg struct{}
+
+func (*listedPkg) release() {}
+
 // Probe returns Hardlink if a store file can be linked into targetDir (or
 // its nearest existing ancestor), else Copy.
 func Probe(storeDir, targetDir string) Method {

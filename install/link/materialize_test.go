@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -209,65 +210,129 @@ func TestMaterialize(t *testing.T) {
 	}
 	for _, method := range []Method{Hardlink, Copy} {
 		for _, conc := range []int{1, 4} {
-			for _, tc := range cases {
-				t.Run(fmt.Sprintf("%s/c%d/%s", method, conc, tc.name), func(t *testing.T) {
-					root := t.TempDir()
-					store, proj := filepath.Join(root, "store"), filepath.Join(root, "proj")
-					var jobs []Job
-					for i, p := range tc.pkgs {
-						src := filepath.Join(store, fmt.Sprint(i))
-						writeTree(t, src, p.tree)
-						jobs = append(jobs, Job{Src: src, Dst: filepath.Join(proj, filepath.FromSlash(p.dst)), Copy: p.copy})
+			for _, listed := range []bool{false, true} {
+				for _, tc := range cases {
+					name := fmt.Sprintf("%s/c%d/%s", method, conc, tc.name)
+					if listed {
+						name = fmt.Sprintf("%s/c%d/listed/%s", method, conc, tc.name)
 					}
-					res, err := Materialize(context.Background(), jobs, Options{Method: method, Concurrency: conc})
-					if err != nil {
-						t.Fatal(err)
-					}
-					wantFiles, wantBytes := 0, int64(0)
-					for i, p := range tc.pkgs {
-						// Nested jobs below this one are checked on their own.
-						var skip []string
-						for _, q := range tc.pkgs {
-							if rel, ok := strings.CutPrefix(q.dst, p.dst+"/"); ok {
-								skip = append(skip, rel)
-							}
+					t.Run(name, func(t *testing.T) {
+						root := t.TempDir()
+						store, proj := filepath.Join(root, "store"), filepath.Join(root, "proj")
+						var jobs []Job
+						for i, p := range tc.pkgs {
+							src := filepath.Join(store, fmt.Sprint(i))
+							writeTree(t, src, p.tree)
+							jobs = append(jobs, Job{Src: src, Dst: filepath.Join(proj, filepath.FromSlash(p.dst)), Copy: p.copy})
 						}
-						want := full(p.tree)
-						for _, s := range skip {
-							delete(want, s+"/")
-							for d := filepath.ToSlash(filepath.Dir(s)); d != "."; d = filepath.ToSlash(filepath.Dir(d)) {
-								if !under(d, skip) {
-									want[d+"/"] = "" // node_modules/, node_modules/@s/
+						o := Options{Method: method, Concurrency: conc}
+						var lister walkLister
+						if listed {
+							o.List = lister.list
+						}
+						res, err := Materialize(context.Background(), jobs, o)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if listed && runtime.GOOS == "linux" && int(lister.calls.Load()) != len(jobs) {
+							t.Errorf("List called %d times for %d jobs", lister.calls.Load(), len(jobs))
+						}
+						wantFiles, wantBytes := 0, int64(0)
+						for i, p := range tc.pkgs {
+							// Nested jobs below this one are checked on their own.
+							var skip []string
+							for _, q := range tc.pkgs {
+								if rel, ok := strings.CutPrefix(q.dst, p.dst+"/"); ok {
+									skip = append(skip, rel)
+								}
+							}
+							want := full(p.tree)
+							for _, s := range skip {
+								delete(want, s+"/")
+								for d := filepath.ToSlash(filepath.Dir(s)); d != "."; d = filepath.ToSlash(filepath.Dir(d)) {
+									if !under(d, skip) {
+										want[d+"/"] = "" // node_modules/, node_modules/@s/
+									}
+								}
+							}
+							got := readTree(t, jobs[i].Dst, skip...)
+							if d := diffTrees(want, got); d != "" {
+								t.Errorf("%s:\n%s", p.dst, d)
+							}
+							linked := method == Hardlink && !p.copy
+							for f, c := range p.tree {
+								if strings.HasSuffix(f, "/") {
+									continue
+								}
+								wantFiles++
+								if !linked {
+									wantBytes += int64(len(c))
+								}
+								s := filepath.Join(jobs[i].Src, filepath.FromSlash(f))
+								d := filepath.Join(jobs[i].Dst, filepath.FromSlash(f))
+								if same := sameFile(t, s, d); same != linked {
+									t.Errorf("%s: same inode = %v, want %v", d, same, linked)
 								}
 							}
 						}
-						got := readTree(t, jobs[i].Dst, skip...)
-						if d := diffTrees(want, got); d != "" {
-							t.Errorf("%s:\n%s", p.dst, d)
+						if res.Files != wantFiles || res.Bytes != wantBytes {
+							t.Errorf("result = %+v, want %d files, %d bytes", res, wantFiles, wantBytes)
 						}
-						linked := method == Hardlink && !p.copy
-						for f, c := range p.tree {
-							if strings.HasSuffix(f, "/") {
-								continue
-							}
-							wantFiles++
-							if !linked {
-								wantBytes += int64(len(c))
-							}
-							s := filepath.Join(jobs[i].Src, filepath.FromSlash(f))
-							d := filepath.Join(jobs[i].Dst, filepath.FromSlash(f))
-							if same := sameFile(t, s, d); same != linked {
-								t.Errorf("%s: same inode = %v, want %v", d, same, linked)
-							}
-						}
-					}
-					if res.Files != wantFiles || res.Bytes != wantBytes {
-						t.Errorf("result = %+v, want %d files, %d bytes", res, wantFiles, wantBytes)
-					}
-				})
+					})
+				}
 			}
 		}
 	}
+}
+
+// walkLister is an Options.List that reads the tree it lists, directories
+// deepest first (Materialize must create parents first all the same).
+type walkLister struct {
+	calls atomic.Int32
+	skip  string // a relative path left out of listings
+	extra string // a relative path added to listings as a file
+}
+
+func (l *walkLister) list(src string, buf []byte, fn func(kind byte, rel []byte) error) ([]byte, error) {
+	l.calls.Add(1)
+	var dirs, others []string
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		rel = filepath.ToSlash(rel)
+		switch {
+		case rel == "." || rel == l.skip:
+		case d.IsDir():
+			dirs = append(dirs, rel)
+		case d.Type()&fs.ModeSymlink != 0:
+			others = append(others, "l"+rel)
+		default:
+			others = append(others, "f"+rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return buf, err
+	}
+	if l.extra != "" {
+		others = append(others, "f"+l.extra)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
+	for _, d := range dirs {
+		buf = append(buf[:0], d...)
+		if err := fn('d', buf); err != nil {
+			return buf, err
+		}
+	}
+	for _, o := range others {
+		buf = append(buf[:0], o[1:]...)
+		if err := fn(o[0], buf); err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 func TestMaterializeCounts(t *testing.T) {
