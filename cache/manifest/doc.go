@@ -1,8 +1,11 @@
 // Package manifest is lockstep's on-disk manifest cache: slimmed
 // packuments (packument.Packument, only what resolution and the lockfile
-// need) stored per registry in a compact binary format that loads several
-// times faster than re-parsing the registry's JSON, and a Fetcher that
-// serves the preload pool from it, revalidating with the registry.
+// need) stored per registry, and a Fetcher that serves the preload pool
+// from it, revalidating with the registry. An entry holds the packument's
+// own compact form (packument.Table and the versions' sections) as it is:
+// storing one is a copy, and a loaded entry views its file's bytes (mapped
+// when large), so loading allocates no string and decodes a manifest only
+// when a version is picked.
 //
 // Invariants:
 //   - An entry is written to a temporary file in its directory and renamed
