@@ -455,7 +455,7 @@ func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, 
 		span.Miss()
 		in.downloaded++
 		eg.Go(func() error {
-			_, err := in.store.Put(it.key, func(tmp string) error { return in.download(ctx, it, tmp) })
+			_, err := in.store.PutIndexed(it.key, func(tmp string) ([]store.IndexEntry, error) { return in.download(ctx, it, tmp) })
 			if err == nil {
 				in.o.Progress.Fetched(1)
 				return nil
@@ -531,7 +531,10 @@ const maxBuffered = 1 << 20
 // integrity check passed, so an unverified package is never installed.
 // Extraction (CPU and filesystem bound) runs in a few slots while many
 // downloads (network bound) proceed.
-func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) error {
+// download fetches and extracts it into tmp, returning what is on disk for
+// the store's index (learned while extracting: nothing is read back).
+func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) ([]store.IndexEntry, error) {
+	var index []store.IndexEntry
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() {
 		buf.Reset()
@@ -576,9 +579,11 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) er
 				return err
 			}
 		}
-		if _, err := extract.Extract(r, tmp, extract.Options{Bins: it.bins}); err != nil {
+		res, err := extract.Extract(r, tmp, extract.Options{Bins: it.bins, Index: true})
+		if err != nil {
 			return err
 		}
+		index = res.Index
 		if v != nil {
 			return registry.MarkRetryable(v.Verify()) // Extract read the stream to its end
 		}
@@ -587,10 +592,13 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) er
 	if it.localFile != "" {
 		f, err := os.Open(it.localFile)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer f.Close()
-		return attempt(f)
+		if err := attempt(f); err != nil {
+			return nil, err
+		}
+		return index, nil
 	}
 	err := in.client.Fetch(ctx, it.url, "", attempt)
 	var he *registry.HTTPError
@@ -598,12 +606,15 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) er
 		// The conventional URL was a guess; the packument knows the truth.
 		url, perr := in.tarballFromPackument(ctx, it.name, it.version)
 		if perr != nil {
-			return perr
+			return nil, perr
 		}
 		it.url = in.client.ResolveTarball(url)
 		err = in.client.Fetch(ctx, it.url, "", attempt)
 	}
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return index, nil
 }
 
 // bufPool holds download buffers. They start at 256 KiB, above most

@@ -78,16 +78,15 @@ func buildIndex(dir string) ([]byte, error) {
 // indexLine is "<type> <mode> <size> <crc or target> <path>"; path last
 // so it may hold spaces.
 func indexLine(p, rel string, info fs.FileInfo) (string, error) {
-	mode := strconv.FormatUint(uint64(info.Mode().Perm()|info.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)), 8)
 	switch {
 	case info.Mode().IsRegular():
 		sum, n, err := crcFile(p)
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("f %s %d %08x %s", mode, n, sum, rel), nil
+		return fileLine(info.Mode(), n, sum, rel), nil
 	case info.IsDir():
-		return fmt.Sprintf("d %s 0 - %s", mode, rel), nil
+		return dirLine(info.Mode(), rel), nil
 	case info.Mode()&fs.ModeSymlink != 0:
 		target, err := os.Readlink(p)
 		if err != nil {
@@ -97,6 +96,51 @@ func indexLine(p, rel string, info fs.FileInfo) (string, error) {
 	default:
 		return "", fmt.Errorf("failed to index %q: unexpected file type %v", rel, info.Mode().Type())
 	}
+}
+
+func modeField(m fs.FileMode) string {
+	return strconv.FormatUint(uint64(m.Perm()|m&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)), 8)
+}
+
+func fileLine(m fs.FileMode, size int64, sum uint32, rel string) string {
+	return fmt.Sprintf("f %s %d %08x %s", modeField(m), size, sum, rel)
+}
+
+func dirLine(m fs.FileMode, rel string) string {
+	return fmt.Sprintf("d %s 0 - %s", modeField(m), rel)
+}
+
+// IndexEntry is one file or directory of an entry, as its filler knows it
+// (PutIndexed): the index is then written without reading the files back.
+type IndexEntry struct {
+	Dir  bool
+	Path string      // relative to the entry, "/"-separated
+	Mode fs.FileMode // permission and special bits, as on disk
+	Size int64       // files
+	CRC  uint32      // files: CRC-32C (Castagnoli) of the content
+}
+
+// formatIndex is buildIndex for entries a filler reported.
+func formatIndex(entries []IndexEntry) ([]byte, error) {
+	lines := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if strings.ContainsAny(e.Path, "\n\x00") {
+			return nil, fmt.Errorf("failed to index %q: newline in file name", e.Path)
+		}
+		if e.Dir {
+			lines = append(lines, dirLine(e.Mode, e.Path))
+		} else {
+			lines = append(lines, fileLine(e.Mode, e.Size, e.CRC, e.Path))
+		}
+	}
+	sort.Strings(lines)
+	var b bytes.Buffer
+	b.WriteString(indexHeader)
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.Bytes(), nil
 }
 
 func crcFile(p string) (uint32, int64, error) {
@@ -110,9 +154,16 @@ func crcFile(p string) (uint32, int64, error) {
 	return h.Sum32(), n, err
 }
 
-// writeIndex writes the index of tmp to path atomically.
-func writeIndex(tmp, path string) error {
-	idx, err := buildIndex(tmp)
+// writeIndex writes the index of tmp to path atomically: of the entries
+// its filler reported, else of the tree as it is on disk.
+func writeIndex(tmp, path string, entries []IndexEntry) error {
+	var idx []byte
+	var err error
+	if entries != nil {
+		idx, err = formatIndex(entries)
+	} else {
+		idx, err = buildIndex(tmp)
+	}
 	if err != nil {
 		return err
 	}

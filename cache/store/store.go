@@ -129,6 +129,13 @@ func (s *Store) Has(key string) bool {
 // of one key, in this process or others, run fill once; the others wait and
 // return the same directory (or, in this process, the same error).
 func (s *Store) Put(key string, fill func(tmp string) error) (string, error) {
+	return s.PutIndexed(key, func(tmp string) ([]IndexEntry, error) { return nil, fill(tmp) })
+}
+
+// PutIndexed is Put for a filler that knows what it wrote: the entries it
+// returns (non-nil) become the entry's index as they are, so the files are
+// not read back to index them. Nil entries index the tree on disk.
+func (s *Store) PutIndexed(key string, fill func(tmp string) ([]IndexEntry, error)) (string, error) {
 	dir := s.Dir(key)
 	if dir == "" {
 		_, _, err := parseKey(key)
@@ -158,7 +165,7 @@ func (s *Store) Put(key string, fill func(tmp string) error) (string, error) {
 	return c.dir, c.err
 }
 
-func (s *Store) put(key, dir string, fill func(string) error) (string, error) {
+func (s *Store) put(key, dir string, fill func(string) ([]IndexEntry, error)) (string, error) {
 	unlock, err := s.lock(key, true)
 	if err != nil {
 		return "", err
@@ -178,7 +185,8 @@ func (s *Store) put(key, dir string, fill func(string) error) (string, error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := fill(tmp); err != nil {
+	entries, err := fill(tmp)
+	if err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
@@ -186,7 +194,7 @@ func (s *Store) put(key, dir string, fill func(string) error) (string, error) {
 	}
 	// The index goes first: an index without its entry is harmless, an
 	// entry without its index would fail Verify.
-	if err := writeIndex(tmp, dir+IndexSuffix); err != nil {
+	if err := writeIndex(tmp, dir+IndexSuffix, entries); err != nil {
 		return "", fmt.Errorf("failed to index %q: %w", key, err)
 	}
 	if err := renameNoReplace(tmp, dir); err != nil {

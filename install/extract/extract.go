@@ -53,6 +53,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path"
@@ -61,6 +62,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/lockstep-dev/lockstep/cache/store"
 	"golang.org/x/sys/unix"
 )
 
@@ -84,6 +87,10 @@ type Options struct {
 	MaxBytes int64
 	// MaxEntries caps the number of tar entries; 0 means DefaultMaxEntries.
 	MaxEntries int
+	// Index asks for Result.Index: what is on disk afterwards, learned
+	// while writing it (the content store's index, without reading the
+	// files back).
+	Index bool
 }
 
 // Result summarizes an extraction.
@@ -98,6 +105,9 @@ type Result struct {
 	// CaseCollisions lists paths that differ only in letter case from an
 	// earlier path in the same package, at most 32.
 	CaseCollisions []string
+	// Index lists every file and directory under dest, unsorted, when
+	// Options.Index is set.
+	Index []store.IndexEntry
 }
 
 var (
@@ -166,6 +176,9 @@ func Extract(gz io.Reader, dest string, o Options) (Result, error) {
 		maxEntries: o.MaxEntries,
 		dirs:       make(map[string]struct{}, 16),
 	}
+	if o.Index {
+		x.index = make(map[string]store.IndexEntry, 32)
+	}
 	if x.maxBytes <= 0 {
 		x.maxBytes = DefaultMaxBytes
 	}
@@ -205,6 +218,12 @@ func Extract(gz io.Reader, dest string, o Options) (Result, error) {
 	if _, err := io.CopyBuffer(io.Discard, br, x.buf); err != nil {
 		return res, fmt.Errorf("failed to read tarball: %w", err)
 	}
+	if x.index != nil {
+		res.Index = make([]store.IndexEntry, 0, len(x.index))
+		for _, e := range x.index {
+			res.Index = append(res.Index, e)
+		}
+	}
 	return res, nil
 }
 
@@ -236,6 +255,8 @@ type extractor struct {
 	dirs       map[string]struct{} // directories known to exist, relative to dest
 	sawIgnores map[string]struct{} // raw paths of .npmignore entries seen so far
 	folded     map[string]string   // lowercased path -> first spelling
+	index      map[string]store.IndexEntry
+	crc        uint32 // of the file being copied, when indexing
 }
 
 func (x *extractor) warn(format string, args ...any) {
@@ -339,7 +360,18 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 			return fmt.Errorf("failed to chmod %q: %w", path.Join(x.dest, p), err)
 		}
 	}
+	x.crc = 0
 	err = x.copy(fd, r, size, isBin)
+	if err == nil && x.index != nil {
+		// The mode and size as the kernel has them (a repeated entry keeps
+		// the first one's mode; a CRLF fix shortens a bin).
+		var st unix.Stat_t
+		if err = unix.Fstat(fd, &st); err != nil {
+			err = fmt.Errorf("failed to stat %q: %w", path.Join(x.dest, p), err)
+		} else {
+			x.index[p] = store.IndexEntry{Path: p, Mode: fileMode(st.Mode), Size: st.Size, CRC: x.crc}
+		}
+	}
 	if cerr := unix.Close(fd); err == nil && cerr != nil {
 		err = fmt.Errorf("failed to write %q: %w", path.Join(x.dest, p), cerr)
 	}
@@ -364,6 +396,7 @@ func (x *extractor) create(p string, perm uint32) (int, error) {
 				return -1, rerr
 			}
 			delete(x.dirs, p)
+			delete(x.index, p)
 			fd, err = unix.Openat(x.dfd, p, flags, perm)
 		}
 		return fd, err
@@ -389,18 +422,44 @@ func (x *extractor) copy(fd int, r io.Reader, size int64, isBin bool) error {
 		if first && isBin {
 			if i := crlfShebang(chunk); i > 0 {
 				// drop the '\r' at i-1
-				if err := writeAll(fd, chunk[:i-1]); err != nil {
+				if err := x.write(fd, chunk[:i-1]); err != nil {
 					return err
 				}
 				chunk = chunk[i:]
 			}
 		}
 		first = false
-		if err := writeAll(fd, chunk); err != nil {
+		if err := x.write(fd, chunk); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// write writes b, adding it to the file's CRC when indexing.
+func (x *extractor) write(fd int, b []byte) error {
+	if x.index != nil {
+		x.crc = crc32.Update(x.crc, castagnoli, b)
+	}
+	return writeAll(fd, b)
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// fileMode is the permission and special bits of a stat mode, as os.Lstat
+// reports them.
+func fileMode(m uint32) os.FileMode {
+	mode := os.FileMode(m & 0o777)
+	if m&unix.S_ISUID != 0 {
+		mode |= os.ModeSetuid
+	}
+	if m&unix.S_ISGID != 0 {
+		mode |= os.ModeSetgid
+	}
+	if m&unix.S_ISVTX != 0 {
+		mode |= os.ModeSticky
+	}
+	return mode
 }
 
 // crlfShebang returns the index of the '\n' ending the first line when the
@@ -458,6 +517,13 @@ func (x *extractor) ensureDir(dir string) (bool, error) {
 		case nil:
 			x.res.Dirs++
 			x.noteCase(dir)
+			if x.index != nil {
+				var st unix.Stat_t
+				if err := unix.Fstatat(x.dfd, dir, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+					return false, fmt.Errorf("failed to stat %q: %w", path.Join(x.dest, dir), err)
+				}
+				x.index[dir] = store.IndexEntry{Dir: true, Path: dir, Mode: fileMode(st.Mode)}
+			}
 		case unix.EINTR:
 			continue
 		case unix.EEXIST:

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lockstep-dev/lockstep/cache/store"
 	"github.com/lockstep-dev/lockstep/install/integrity"
 )
 
@@ -377,6 +378,25 @@ func TestExtract(t *testing.T) {
 			}
 			if tc.caseCo != "" && (len(res.CaseCollisions) != 1 || res.CaseCollisions[0] != tc.caseCo) {
 				t.Errorf("CaseCollisions = %q, want [%q]", res.CaseCollisions, tc.caseCo)
+			}
+			// The index Extract reports is the tree on disk: the store
+			// writes it as the entry's index, and Verify compares the two.
+			s, err := store.Open(filepath.Join(parent, "store"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := "sha512-" + strings.Repeat("ab", 64)
+			if _, err := s.PutIndexed(key, func(tmp string) ([]store.IndexEntry, error) {
+				res, err := Extract(bytes.NewReader(mkTar(t, tc.ents)), tmp, Options{Bins: tc.bins, Index: true})
+				if err == nil && res.Index == nil {
+					t.Error("Index requested, none reported")
+				}
+				return res.Index, err
+			}); err != nil {
+				t.Fatalf("PutIndexed: %v", err)
+			}
+			if err := s.Verify(key); err != nil {
+				t.Errorf("the index Extract reported differs from the tree: %v", err)
 			}
 		})
 	}
