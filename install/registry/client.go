@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,7 +51,7 @@ type Stats struct {
 type Client struct {
 	cfg       *npmrc.Config
 	hc        *http.Client
-	transport *http.Transport // nil when Options.Transport was given
+	transport *lazyTransport // nil when Options.Transport was given
 	ua        string
 	stats     *Stats
 	logf      func(string, ...any)
@@ -97,11 +98,8 @@ func New(cfg *npmrc.Config, o Options) (*Client, error) {
 	}
 	rt := o.Transport
 	if rt == nil {
-		tr, err := newTransport(cfg, o.Concurrency)
-		if err != nil {
-			return nil, err
-		}
-		c.transport, rt = tr, tr
+		c.transport = &lazyTransport{build: func() (*http.Transport, error) { return newTransport(cfg, o.Concurrency) }}
+		rt = c.transport
 	}
 	c.hc = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect}
 	return c, nil
@@ -148,6 +146,46 @@ func newTransport(cfg *npmrc.Config, concurrency int) (*http.Transport, error) {
 		ReadBufferSize:        32 << 10,
 	}
 	return tr, nil
+}
+
+// lazyTransport builds the tuned transport on the first request: loading
+// a cafile (the system bundle, on some machines) costs more than a warm
+// install of a small project, which makes no request at all. A bad
+// ca/cafile setting fails that first request, as it does in npm.
+type lazyTransport struct {
+	once  sync.Once
+	build func() (*http.Transport, error)
+	tr    *http.Transport
+	err   error
+	built atomic.Bool
+}
+
+func (l *lazyTransport) get() (*http.Transport, error) {
+	l.once.Do(func() {
+		l.tr, l.err = l.build()
+		l.built.Store(true)
+	})
+	return l.tr, l.err
+}
+
+// RoundTrip implements http.RoundTripper.
+func (l *lazyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	tr, err := l.get()
+	if err != nil {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, err
+	}
+	return tr.RoundTrip(r)
+}
+
+// CloseIdleConnections closes the transport's idle connections, if it was
+// ever built.
+func (l *lazyTransport) CloseIdleConnections() {
+	if l.built.Load() && l.tr != nil {
+		l.tr.CloseIdleConnections()
+	}
 }
 
 // CloseIdleConnections closes pooled connections.

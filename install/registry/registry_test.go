@@ -365,6 +365,10 @@ func TestTLS(t *testing.T) {
 	if err := os.WriteFile(caFile, pemBytes, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	noCert := filepath.Join(t.TempDir(), "empty.pem")
+	if err := os.WriteFile(noCert, []byte("not a certificate\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name         string
 		npmrc        string
@@ -372,6 +376,8 @@ func TestTLS(t *testing.T) {
 		wantRequests int64
 	}{
 		{"unknown CA fails without retry", "", true, 1},
+		// The transport (and the cafile) is loaded on the first request.
+		{"cafile without a certificate fails without retry", "cafile=" + noCert, true, 1},
 		{"cafile", "cafile=" + caFile, false, 1},
 		{"strict-ssl=false", "strict-ssl=false", false, 1},
 	}
@@ -383,6 +389,9 @@ func TestTLS(t *testing.T) {
 			err := c.Fetch(context.Background(), srv.URL, "", readAll(&got))
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err != nil && strings.Contains(tt.npmrc, noCert) && !strings.Contains(err.Error(), "no PEM certificate") {
+				t.Errorf("err = %v, want one naming the cafile problem", err)
 			}
 			if err == nil && string(got) != "1" {
 				t.Errorf("server saw HTTP/%s, want HTTP/1", got)
@@ -416,7 +425,10 @@ func TestTransportSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := c.transport
+	tr, err := c.transport.get()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if tr.Protocols == nil || !tr.Protocols.HTTP1() || tr.Protocols.HTTP2() || tr.Protocols.UnencryptedHTTP2() {
 		t.Errorf("Protocols = %v, want HTTP/1 only", tr.Protocols)
 	}
