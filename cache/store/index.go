@@ -65,6 +65,11 @@ func buildIndex(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return joinIndex(lines), nil
+}
+
+// joinIndex sorts the lines and writes them under the header.
+func joinIndex(lines []string) []byte {
 	sort.Strings(lines)
 	var b bytes.Buffer
 	b.WriteString(indexHeader)
@@ -72,7 +77,7 @@ func buildIndex(dir string) ([]byte, error) {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
-	return b.Bytes(), nil
+	return b.Bytes()
 }
 
 // indexLine is "<type> <mode> <size> <crc or target> <path>"; path last
@@ -133,14 +138,7 @@ func formatIndex(entries []IndexEntry) ([]byte, error) {
 			lines = append(lines, fileLine(e.Mode, e.Size, e.CRC, e.Path))
 		}
 	}
-	sort.Strings(lines)
-	var b bytes.Buffer
-	b.WriteString(indexHeader)
-	for _, l := range lines {
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	return b.Bytes(), nil
+	return joinIndex(lines), nil
 }
 
 func crcFile(p string) (uint32, int64, error) {

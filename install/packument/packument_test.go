@@ -239,13 +239,7 @@ func TestLazyMatchesEager(t *testing.T) {
 			if len(raw) == 0 || raw[0] != '{' {
 				continue
 			}
-			want, dep := decodeVersion(string(raw), newInterner())
-			if want.Name == "" {
-				want.Name = p.Name
-			}
-			if want.Bin != nil {
-				want.Bin = normalizeBin(want.Bin, want.Name)
-			}
+			want, dep := eagerManifest(raw, p.Name)
 			if got := v.Manifest(); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s@%s: lazy manifest\n%+v\nwant\n%+v", p.Name, key, got, want)
 			}
@@ -304,13 +298,7 @@ func FuzzDecode(f *testing.F) {
 			if len(raw) == 0 || raw[0] != '{' || foldedKeys(raw) {
 				continue
 			}
-			want, _ := decodeVersion(string(raw), newInterner())
-			if want.Name == "" {
-				want.Name = p.Name
-			}
-			if want.Bin != nil {
-				want.Bin = normalizeBin(want.Bin, want.Name)
-			}
+			want, _ := eagerManifest(raw, p.Name)
 			if got := v.Manifest(); !reflect.DeepEqual(got, want) {
 				t.Fatalf("%q: manifest\n%+v\nwant\n%+v", v.Version, got, want)
 			}
@@ -356,4 +344,17 @@ func foldedKeys(raw []byte) bool {
 		}
 	}
 	return false
+}
+
+// eagerManifest decodes a whole version object at once, as Decode did
+// before manifests became lazy: the reference the lazy ones must equal.
+func eagerManifest(raw []byte, pkgName string) (*Manifest, string) {
+	m, dep := decodeVersion(string(raw), newInterner())
+	if m.Name == "" {
+		m.Name = pkgName
+	}
+	if m.Bin != nil {
+		m.Bin = normalizeBin(m.Bin, m.Name)
+	}
+	return m, dep
 }
