@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lockstep-dev/lockstep/internal/nodetext"
 )
 
 func TestDecodeFields(t *testing.T) {
@@ -275,7 +277,9 @@ func FuzzDecode(f *testing.F) {
 		p, err := Decode(data)
 		var top map[string]json.RawMessage
 		var std struct{ Versions map[string]json.RawMessage }
-		stdErr := json.Unmarshal(data, &top)
+		// Decode reads the text as Node decodes the body: invalid UTF-8
+		// in what is kept becomes U+FFFD (json.RawMessage keeps raw bytes).
+		stdErr := json.Unmarshal(nodetext.Decode(data), &top)
 		if stdErr == nil && top["versions"] != nil {
 			stdErr = json.Unmarshal(top["versions"], &std.Versions)
 		}
