@@ -172,6 +172,14 @@ func (h *harness) others(n int) {
 
 // lockJSON is a package-lock.json for the given left-pad/is-odd versions
 // ("" leaves one out), resolved against reg when given.
+// writeProject writes package.json and package-lock.json (lockJSON) under
+// dir ("" or "web/") in the workspace.
+func (h *harness) writeProject(dir string, reg *testserver.Registry, leftPad, isOdd string) {
+	pj, lock := lockJSON(reg, leftPad, isOdd)
+	h.write(dir+"package.json", pj)
+	h.write(dir+"package-lock.json", lock)
+}
+
 func lockJSON(reg *testserver.Registry, leftPad, isOdd string) (pkgJSON, lock string) {
 	deps := map[string]string{}
 	pkgs := map[string]any{}
@@ -234,9 +242,7 @@ func TestPullRequestTwoRuns(t *testing.T) {
 	h.env["INPUT_WORKING-DIRECTORY"] = "web"
 	_, baseLock := lockJSON(reg, "1.2.0", "")
 	h.gh.SetContents(repo, baseSHA, "web/package-lock.json", []byte(baseLock))
-	pj, lock := lockJSON(reg, "1.3.0", "3.0.1")
-	h.write("web/package.json", pj)
-	h.write("web/package-lock.json", lock)
+	h.writeProject("web/", reg, "1.3.0", "3.0.1")
 
 	stubComments(h)
 	h.gh.Register("GET", "/repos/{owner}/{repo}/contents/{path...}", h.gh.GetContents()).Times(2)
@@ -293,9 +299,7 @@ func TestPullRequestTwoRuns(t *testing.T) {
 	}
 
 	// Second run: the head drops is-odd. The same comment is edited.
-	pj, lock = lockJSON(reg, "1.3.0", "")
-	h.write("web/package.json", pj)
-	h.write("web/package-lock.json", lock)
+	h.writeProject("web/", reg, "1.3.0", "")
 	res2, err := h.run()
 	if err != nil {
 		t.Fatalf("run 2: %v\n%s", err, h.out.String())
@@ -359,9 +363,7 @@ func TestNotPullRequest(t *testing.T) {
 	reg := registry(t)
 	h.env["INPUT_COMMAND"] = "ci"
 	h.env["INPUT_REGISTRY"] = reg.URL()
-	pj, lock := lockJSON(reg, "1.3.0", "")
-	h.write("package.json", pj)
-	h.write("package-lock.json", lock)
+	h.writeProject("", reg, "1.3.0", "")
 	res, err := h.run()
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, h.out.String())

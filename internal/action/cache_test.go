@@ -82,9 +82,7 @@ func TestCacheAcrossRuns(t *testing.T) {
 	h.env["INPUT_COMMAND"] = "ci"
 	h.env["INPUT_REGISTRY"] = reg.URL()
 	h.env["INPUT_CACHE"] = "all"
-	pj, lock := lockJSON(reg, "1.3.0", "3.0.1")
-	h.write("package.json", pj)
-	h.write("package-lock.json", lock)
+	h.writeProject("", reg, "1.3.0", "3.0.1")
 
 	res, err := h.run()
 	if err != nil {
@@ -187,9 +185,7 @@ func TestCacheModes(t *testing.T) {
 			if tc.brokenURL {
 				h.env["ACTIONS_RESULTS_URL"] = "http://127.0.0.1:1/"
 			}
-			pj, lock := lockJSON(reg, "1.3.0", "")
-			h.write("package.json", pj)
-			h.write("package-lock.json", lock)
+			h.writeProject("", reg, "1.3.0", "")
 			if _, err := h.run(); err != nil {
 				t.Fatalf("a cache problem failed the step: %v\n%s", err, h.out.String())
 			}
@@ -252,9 +248,7 @@ func TestWarm(t *testing.T) {
 	h.env["INPUT_REGISTRY"] = reg.URL()
 	h.env["GITHUB_RUN_ID"] = "991"
 	h.env["GITHUB_RUN_ATTEMPT"] = "2"
-	pj, lock := lockJSON(reg, "1.3.0", "3.0.1")
-	h.write("package.json", pj)
-	h.write("package-lock.json", lock)
+	h.writeProject("", reg, "1.3.0", "3.0.1")
 	if _, err := h.run(); err != nil {
 		t.Fatalf("warm: %v\n%s", err, h.out.String())
 	}
@@ -361,9 +355,7 @@ func TestCachePoisonedStore(t *testing.T) {
 	h.env["INPUT_COMMAND"] = "ci"
 	h.env["INPUT_REGISTRY"] = reg.URL()
 	h.env["INPUT_CACHE"] = "store"
-	pj, lock := lockJSON(reg, "1.3.0", "3.0.1")
-	h.write("package.json", pj)
-	h.write("package-lock.json", lock)
+	h.writeProject("", reg, "1.3.0", "3.0.1")
 	if _, err := h.run(); err != nil {
 		t.Fatalf("run 1: %v\n%s", err, h.out.String())
 	}
