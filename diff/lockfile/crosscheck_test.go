@@ -278,25 +278,33 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
+// compareDir compares what our reader finds in dir's lockfile with the
+// tool's own listing beside it; it returns both files.
+func compareDir(t *testing.T, tool crossTool, dir string) (lock, out []byte) {
+	t.Helper()
+	var err error
+	lock, err = os.ReadFile(filepath.Join(dir, tool.lockfile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = os.ReadFile(filepath.Join(dir, tool.listFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := tool.list(out)
+	if err != nil {
+		t.Fatalf("failed to read the list in %q: %v", dir, err)
+	}
+	compareSets(t, tool, readerSet(t, lock, tool.lockfile), listed)
+	return lock, out
+}
+
 // TestCrosscheckRecorded compares each reader with what the real tool
 // listed for the same project, from the recorded outputs.
 func TestCrosscheckRecorded(t *testing.T) {
 	for _, tool := range crossTools {
 		t.Run(tool.name, func(t *testing.T) {
-			dir := filepath.Join(crossDir, tool.name)
-			lock, err := os.ReadFile(filepath.Join(dir, tool.lockfile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := os.ReadFile(filepath.Join(dir, tool.listFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			listed, err := tool.list(out)
-			if err != nil {
-				t.Fatalf("failed to read the recorded list: %v", err)
-			}
-			compareSets(t, tool, readerSet(t, lock, tool.lockfile), listed)
+			compareDir(t, tool, filepath.Join(crossDir, tool.name))
 		})
 	}
 }
@@ -398,19 +406,7 @@ func TestCrosscheckLive(t *testing.T) {
 				run("", append(b, "install", "--no-immutable")...)
 				run(tool.listFile, append(b, "info", "--all", "--recursive", "--json")...)
 			}
-			lock, err := os.ReadFile(filepath.Join(dir, tool.lockfile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := os.ReadFile(filepath.Join(dir, tool.listFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			listed, err := tool.list(out)
-			if err != nil {
-				t.Fatalf("failed to read the list output: %v", err)
-			}
-			compareSets(t, tool, readerSet(t, lock, tool.lockfile), listed)
+			lock, out := compareDir(t, tool, dir)
 			if update {
 				dst := filepath.Join(crossDir, tool.name)
 				if err := os.MkdirAll(dst, 0o755); err != nil {
