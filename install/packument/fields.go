@@ -1,7 +1,6 @@
 package packument
 
 import (
-	"strings"
 	"unsafe"
 
 	"github.com/bytedance/sonic"
@@ -118,8 +117,8 @@ func (s *slimmer) engine(raw string) [2]string {
 
 // deprecatedRaw is deprecated() of a raw value.
 func deprecatedRaw(raw string, in *interner) string {
-	if len(raw) >= 2 && raw[0] == '"' && strings.IndexByte(raw[1:len(raw)-1], '\\') < 0 {
-		return in.s(raw[1 : len(raw)-1])
+	if text, ok := plainString(raw); ok {
+		return in.s(text)
 	}
 	var v any
 	if err := sonic.UnmarshalString(raw, &v); err != nil {

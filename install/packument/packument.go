@@ -280,13 +280,11 @@ func distTags(tags map[string]any, in *interner) map[string]string {
 	return out
 }
 
-// parseRawTime is parseTime of a raw JSON value.
+// parseRawTime reads a raw JSON string holding an RFC 3339 time; anything
+// else is the zero time.
 func parseRawTime(raw string) time.Time {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return time.Time{}
-	}
-	s := raw[1 : len(raw)-1]
-	if s == "" || strings.IndexByte(s, '\\') >= 0 {
+	s, ok := plainString(raw)
+	if !ok || s == "" {
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -305,18 +303,6 @@ func shortErr(err error) string {
 		s = s[:200] + "…"
 	}
 	return s
-}
-
-func parseTime(v any) time.Time {
-	s, ok := v.(string)
-	if !ok || s == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t.UTC()
 }
 
 // interner copies strings out of the input buffer once per document. It

@@ -159,11 +159,11 @@ func (p *Packument) dedupe() {
 
 // rawString returns the text of a raw JSON string.
 func rawString(raw string) (string, bool) {
+	if s, ok := plainString(raw); ok {
+		return s, true
+	}
 	if len(raw) < 2 || raw[0] != '"' {
 		return "", false
-	}
-	if s := raw[1 : len(raw)-1]; strings.IndexByte(s, '\\') < 0 {
-		return s, true
 	}
 	var s string
 	if sonic.UnmarshalString(raw, &s) != nil {
