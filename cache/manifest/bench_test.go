@@ -48,7 +48,7 @@ type flatVersion struct {
 
 func toFlat(p *packument.Packument) *flat {
 	f := &flat{Name: p.Name, DistTags: p.DistTags, HasTime: p.HasTime, Modified: p.Modified, Created: p.Created}
-	for _, v := range p.Versions {
+	for _, v := range p.All() {
 		f.Versions = append(f.Versions, flatVersion{S: v.Summary, M: v.Manifest()})
 	}
 	return f
@@ -118,7 +118,7 @@ func BenchmarkFormats(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for _, v := range q.Versions {
+				for _, v := range q.All() {
 					v.Manifest()
 				}
 			}

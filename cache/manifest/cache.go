@@ -192,14 +192,33 @@ var (
 
 // Store writes name's entry atomically (temporary file, then rename).
 func (c *Cache) Store(registry, name string, p *packument.Packument, v Validators) error {
+	_, err := c.put(registry, name, p, v)
+	return err
+}
+
+// put stores name's entry and returns the packument loaded back from the
+// entry's bytes: it holds one buffer without pointers in place of
+// per-version structures (a resolve keeps thousands of packuments live), and
+// materializes only the versions it is asked for. The packument is nil when
+// p could not be encoded; it is set even when writing the file failed.
+func (c *Cache) put(registry, name string, p *packument.Packument, v Validators) (*packument.Packument, error) {
 	path, err := c.path(registry, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	data, err := encode(meta{Registry: canonRegistry(registry), Name: name, Validators: v}, p)
 	if err != nil {
-		return fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
+		return nil, fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
 	}
+	_, lp, err := decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("failed to store %q in the manifest cache: %w", name, err)
+	}
+	return lp, c.write(registry, name, path, data)
+}
+
+// write puts data at path atomically.
+func (c *Cache) write(registry, name, path string, data []byte) error {
 	r := c.reg(registry)
 	absent := r.look()
 	if !r.made.Load() {
@@ -356,8 +375,12 @@ func (f *Fetcher) Packument(ctx context.Context, name string) (*packument.Packum
 		if p, err = packument.Decode(body); err != nil {
 			return err
 		}
-		if err := f.Cache.Store(reg, name, p, v); err != nil {
+		lp, err := f.Cache.put(reg, name, p, v)
+		if err != nil {
 			stats.StoreErrors.Add(1)
+		}
+		if lp != nil {
+			p = lp
 		}
 		return nil
 	})

@@ -105,8 +105,33 @@ func TestCodecRoundTrip(t *testing.T) {
 		if !samePackument(p, p2) {
 			t.Errorf("%s: packument changed in the round trip", p.Name)
 		}
-		if v := p2.Version(p.Versions[0].Version); v == nil {
+		if v := p2.Version(p.All()[0].Version); v == nil {
 			t.Errorf("%s: index not built", p.Name)
+		}
+		// A fresh load looked up before it is listed: each version is
+		// materialized once, whichever way it is reached first.
+		_, p3, _ := decode(data)
+		var looked []*packument.Version
+		for _, v := range p.All() {
+			looked = append(looked, p3.Version(v.Version))
+		}
+		for i, v := range p3.All() {
+			if looked[i] != v {
+				t.Fatalf("%s: version %s looked up is not the one listed", p.Name, v.Version)
+			}
+		}
+		if p3.Version("0.0.0-absent") != nil || p3.Version("") != nil {
+			t.Errorf("%s: absent version found", p.Name)
+		}
+		// Picking from the loaded entry agrees with picking from the
+		// decoded document.
+		for _, spec := range []string{"", "latest", "*", "^1", "~1.1", ">=2 <3", "<1.0.0", p.All()[0].Version, "next"} {
+			o := packument.PickOptions{NodeVersion: "20.19.0"}
+			a, errA := packument.Pick(p, spec, o)
+			b, errB := packument.Pick(p2, spec, o)
+			if (errA == nil) != (errB == nil) || (a != nil) != (b != nil) || a != nil && a.Version != b.Version {
+				t.Errorf("%s: Pick(%q) = %v %v from the document, %v %v from the entry", p.Name, spec, a, errA, b, errB)
+			}
 		}
 	}
 }
@@ -147,7 +172,7 @@ func FuzzDecode(f *testing.F) {
 		data = append(data, body...)
 		putCRC(data)
 		if _, p, err := decode(data); err == nil {
-			for _, v := range p.Versions {
+			for _, v := range p.All() {
 				v.Manifest() // lazily decoded sections must not panic either
 			}
 		}
@@ -172,11 +197,11 @@ func putCRC(data []byte) {
 // included (Version holds load state that DeepEqual must not see).
 func samePackument(a, b *packument.Packument) bool {
 	if a.Name != b.Name || a.HasTime != b.HasTime || !a.Modified.Equal(b.Modified) || !a.Created.Equal(b.Created) ||
-		!reflect.DeepEqual(a.DistTags, b.DistTags) || len(a.Versions) != len(b.Versions) {
+		!reflect.DeepEqual(a.DistTags, b.DistTags) || a.Len() != b.Len() {
 		return false
 	}
-	for i, v := range a.Versions {
-		w := b.Versions[i]
+	for i, v := range a.All() {
+		w := b.All()[i]
 		if v.Version != w.Version || v.Deprecated != w.Deprecated || !v.Published.Equal(w.Published) ||
 			v.EngineNode != w.EngineNode || v.EngineNPM != w.EngineNPM || !reflect.DeepEqual(v.Manifest(), w.Manifest()) {
 			return false
@@ -213,7 +238,7 @@ func TestFetcherModes(t *testing.T) {
 
 	// Cold: fetched and stored.
 	p, err := f.Packument(ctx, "a")
-	if err != nil || len(p.Versions) != 3 {
+	if err != nil || p.Len() != 3 {
 		t.Fatalf("cold: %v %v", p, err)
 	}
 	if stats.Fetched.Load() != 1 || reg.Requests() != 1 {
@@ -349,7 +374,7 @@ func TestConcurrentStoreLoad(t *testing.T) {
 						t.Error(err)
 						return
 					}
-				} else if e, err := cache.Load("r/", "a"); err == nil && len(e.Packument.Versions) != 3 {
+				} else if e, err := cache.Load("r/", "a"); err == nil && e.Packument.Len() != 3 {
 					t.Error("partial entry read")
 					return
 				} else if err != nil && !errors.Is(err, ErrMiss) {

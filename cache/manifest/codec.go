@@ -14,7 +14,7 @@ import (
 
 // FormatVersion is the version of the on-disk entry format. Entries of
 // another version are misses (and are overwritten).
-const FormatVersion = 6
+const FormatVersion = 7
 
 var magic = [4]byte{'L', 'S', 'M', 'C'}
 
@@ -40,25 +40,29 @@ type meta struct {
 // Encode serializes p with its metadata into the entry format:
 //
 //	"LSMC" | uint16 format | uint32 crc32c(body) | body
-//	body = meta | name, dist-tags, times | table | versions
-//	table = count | count × length | the strings, back to back
-//	version = version, deprecated, published, engines | uint32 size | section
+//	body  = meta | name, dist-tags, times | table | versions
+//	table = count | count × uint32 end | the strings, back to back
+//	versions = count | count × uint32 record end | count × uint32 index,
+//	           sorted by version | the records, back to back
+//	record = version, deprecated, published, engines | section
 //
-// The table and the sections are the packument's own (packument.Table):
-// writing an entry copies them, and a loaded entry views them in the
-// file's buffer, so loading allocates no string and decodes no manifest
-// until a version is picked.
+// The table and the sections are the packument's own (packument.Table).
+// A loaded entry is a packument.Source over the file's buffer: loading
+// checks the bounds of every record but allocates nothing per version, and
+// a version is materialized only when it is looked up (binary search over
+// the sorted indexes) or when all are listed.
 func encode(m meta, p *packument.Packument) ([]byte, error) {
 	tab, secs, err := p.Compact()
 	if err != nil {
 		return nil, err
 	}
-	size := headerSize + 256 + 2*len(tab.Strs)
-	for _, s := range tab.Strs {
-		size += len(s)
+	all := p.All()
+	size := headerSize + 256 + 4*tab.Len()
+	for i := range tab.Len() {
+		size += len(tab.Str(i))
 	}
-	for i, v := range p.Versions {
-		size += len(v.Version) + len(v.EngineNode) + len(v.EngineNPM) + len(v.Deprecated) + 24 + len(secs[i])
+	for i, v := range all {
+		size += 8 + len(v.Version) + len(v.EngineNode) + len(v.EngineNPM) + len(v.Deprecated) + 16 + len(secs[i])
 	}
 	e := &encoder{body: make([]byte, headerSize, size)}
 	copy(e.body, magic[:])
@@ -85,22 +89,41 @@ func encode(m meta, p *packument.Packument) ([]byte, error) {
 	}
 	e.time(p.Modified)
 	e.time(p.Created)
-	e.uv(uint64(len(tab.Strs)))
-	for _, s := range tab.Strs {
-		e.uv(uint64(len(s)))
+	e.uv(uint64(tab.Len()))
+	end := 0
+	for i := range tab.Len() {
+		end += len(tab.Str(i))
+		if end > 1<<32-1 {
+			return nil, fmt.Errorf("failed to encode %q: string table over 4 GiB", p.Name)
+		}
+		e.body = binary.LittleEndian.AppendUint32(e.body, uint32(end))
 	}
-	for _, s := range tab.Strs {
-		e.body = append(e.body, s...)
+	for i := range tab.Len() {
+		e.body = append(e.body, tab.Str(i)...)
 	}
-	e.uv(uint64(len(p.Versions)))
-	for i, v := range p.Versions {
+	e.uv(uint64(len(all)))
+	ends := len(e.body)
+	e.body = append(e.body, make([]byte, 4*len(all))...)
+	order := make([]uint32, len(all))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return all[order[a]].Version < all[order[b]].Version })
+	for _, i := range order {
+		e.body = binary.LittleEndian.AppendUint32(e.body, i)
+	}
+	recs := len(e.body)
+	for i, v := range all {
 		e.str(v.Version)
 		e.str(v.Deprecated)
 		e.time(v.Published)
 		e.str(v.EngineNode)
 		e.str(v.EngineNPM)
-		e.body = binary.LittleEndian.AppendUint32(e.body, uint32(len(secs[i])))
 		e.body = append(e.body, secs[i]...)
+		if len(e.body)-recs > 1<<32-1 {
+			return nil, fmt.Errorf("failed to encode %q: versions over 4 GiB", p.Name)
+		}
+		binary.LittleEndian.PutUint32(e.body[ends+4*i:], uint32(len(e.body)-recs))
 	}
 	binary.LittleEndian.PutUint32(e.body[6:], crcOf(e.body[headerSize:]))
 	return e.body, nil
@@ -249,50 +272,121 @@ func (d *decoder) packument() *packument.Packument {
 	p.HasTime = d.uv() == 1
 	p.Modified = d.time()
 	p.Created = d.time()
-	tab := &packument.Table{}
-	if n := d.count(); n > 0 && d.err == nil {
-		lens := make([]uint64, n)
-		total := uint64(0)
-		for i := range lens {
-			lens[i] = d.uv()
-			if lens[i] > uint64(len(d.buf)) {
-				d.err = fmt.Errorf("string of %d bytes exceeds the %d left", lens[i], len(d.buf))
-				return nil
-			}
-			total += lens[i]
-		}
-		blob := d.bytes(int(min(total, uint64(len(d.buf)+1))))
-		if d.err != nil {
-			return nil
-		}
-		tab.Strs = make([]string, n)
-		off := uint64(0)
-		for i, l := range lens {
-			if l > 0 {
-				tab.Strs[i] = unsafe.String(&blob[off], int(l))
-			}
-			off += l
-		}
+	nstr := d.count()
+	ends := d.bytes(4 * nstr)
+	blobLen := 0
+	if nstr > 0 && d.err == nil {
+		blobLen = int(binary.LittleEndian.Uint32(ends[len(ends)-4:]))
+	}
+	blob := d.bytes(blobLen)
+	if d.err != nil {
+		return nil
+	}
+	tab, err := packument.NewTableView(blob, ends)
+	if err != nil {
+		d.err = err
+		return nil
 	}
 	n := d.count()
-	if n == 0 || d.err != nil {
-		p.Finish()
-		return p
+	src := &entrySource{ends: d.bytes(4 * n), order: d.bytes(4 * n)}
+	if n > 0 && d.err == nil {
+		src.recs = d.bytes(int(binary.LittleEndian.Uint32(src.ends[len(src.ends)-4:])))
 	}
-	sums := make([]packument.Summary, n)
-	secs := make([][]byte, n)
-	for i := range n {
-		sums[i] = packument.Summary{Version: d.str(), Deprecated: d.str(), Published: d.time(), EngineNode: d.str(), EngineNPM: d.str()}
-		var size int
-		if b := d.bytes(4); b != nil {
-			size = int(binary.LittleEndian.Uint32(b))
-		}
-		sec := d.bytes(size)
-		if d.err != nil {
-			return nil
-		}
-		secs[i] = sec[:size:size]
+	if d.err != nil {
+		return nil
 	}
-	p.SetSections(tab, sums, secs)
+	if err := src.check(); err != nil {
+		d.err = err
+		return nil
+	}
+	p.SetSource(tab, src)
 	return p
+}
+
+// entrySource is a loaded entry's versions (packument.Source): records
+// viewed in the entry's buffer, found by binary search over their indexes
+// sorted by version.
+type entrySource struct {
+	recs  []byte // the records, back to back
+	ends  []byte // each record's end in recs, uint32 little-endian
+	order []byte // record indexes sorted by version, uint32 little-endian
+}
+
+func (s *entrySource) Len() int { return len(s.ends) / 4 }
+
+func (s *entrySource) record(i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = binary.LittleEndian.Uint32(s.ends[4*i-4:])
+	}
+	return s.recs[start:binary.LittleEndian.Uint32(s.ends[4*i:])]
+}
+
+// At decodes record i; check has made sure it decodes.
+func (s *entrySource) At(i int) (packument.Summary, []byte) {
+	d := decoder{buf: s.record(i)}
+	sum := packument.Summary{Version: d.str(), Deprecated: d.str(), Published: d.time(), EngineNode: d.str(), EngineNPM: d.str()}
+	return sum, d.buf[:len(d.buf):len(d.buf)]
+}
+
+// version is record i's version string.
+func (s *entrySource) version(i int) string {
+	d := decoder{buf: s.record(i)}
+	return d.str()
+}
+
+func (s *entrySource) Find(v string) int {
+	n := s.Len()
+	lo, hi := 0, n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.version(int(binary.LittleEndian.Uint32(s.order[4*m:]))) < v {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < n {
+		if i := int(binary.LittleEndian.Uint32(s.order[4*lo:])); s.version(i) == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// check verifies what At and Find rely on: record ends in order and within
+// the records, every record's summary within it, and the sorted indexes a
+// permutation in version order.
+func (s *entrySource) check() error {
+	n := s.Len()
+	prev := uint32(0)
+	for i := range n {
+		e := binary.LittleEndian.Uint32(s.ends[4*i:])
+		if e < prev || uint64(e) > uint64(len(s.recs)) {
+			return fmt.Errorf("version record %d ends at %d (previous %d, records %d bytes)", i, e, prev, len(s.recs))
+		}
+		prev = e
+		d := decoder{buf: s.record(i)}
+		d.str()
+		d.str()
+		d.time()
+		d.str()
+		d.str()
+		if d.err != nil {
+			return fmt.Errorf("version record %d: %v", i, d.err)
+		}
+	}
+	last := ""
+	for k := range n {
+		i := binary.LittleEndian.Uint32(s.order[4*k:])
+		if uint64(i) >= uint64(n) {
+			return fmt.Errorf("sorted index %d is %d of %d versions", k, i, n)
+		}
+		v := s.version(int(i))
+		if k > 0 && v <= last {
+			return fmt.Errorf("sorted index %d: version %q after %q", k, v, last)
+		}
+		last = v
+	}
+	return nil
 }

@@ -60,8 +60,8 @@ func TestRevalidationThroughRegistryClient(t *testing.T) {
 		if got != want {
 			t.Errorf("%s after %v: %+v, want %+v", name, advance, got, want)
 		}
-		if len(p.Versions) != wantVersions {
-			t.Errorf("%s after %v: %d versions, want %d", name, advance, len(p.Versions), wantVersions)
+		if p.Len() != wantVersions {
+			t.Errorf("%s after %v: %d versions, want %d", name, advance, p.Len(), wantVersions)
 		}
 	}
 	for _, name := range []string{"a", "@s/b"} {

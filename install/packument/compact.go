@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Table is the string table a packument's versions share: every kept raw
@@ -25,8 +26,37 @@ import (
 // for a conventional tarball URL, the index of its prefix (the rest is
 // name/-/base-version.tgz); for a canonical sha512 integrity, its 64
 // bytes; for a lowercase hex shasum, its 20 bytes.
+//
+// A table is either built (Strs) or a view of an encoded one
+// (NewTableView); Len and Str read both.
 type Table struct {
 	Strs []string
+	blob []byte // a view: the strings back to back
+	ends []byte // a view: each string's end in blob, uint32 little-endian
+}
+
+// Len is the number of strings.
+func (t *Table) Len() int {
+	if t.ends != nil {
+		return len(t.ends) / 4
+	}
+	return len(t.Strs)
+}
+
+// Str returns string i; i must be below Len.
+func (t *Table) Str(i int) string {
+	if t.ends == nil {
+		return t.Strs[i]
+	}
+	start := uint32(0)
+	if i > 0 {
+		start = binary.LittleEndian.Uint32(t.ends[4*i-4:])
+	}
+	end := binary.LittleEndian.Uint32(t.ends[4*i:])
+	if start == end {
+		return ""
+	}
+	return unsafe.String(&t.blob[start], int(end-start))
 }
 
 const (
@@ -196,10 +226,10 @@ func decodeSection(sec []byte, tab *Table, name, version string) ([]Field, error
 	}
 	str := func() (string, bool) {
 		i, ok := uv()
-		if !ok || i >= uint64(len(tab.Strs)) {
+		if !ok || i >= uint64(tab.Len()) {
 			return "", false
 		}
-		return tab.Strs[i], true
+		return tab.Str(int(i)), true
 	}
 	bad := func(what string) ([]Field, error) {
 		return nil, fmt.Errorf("%w: %s of %s@%s", ErrSection, what, name, version)
@@ -263,9 +293,10 @@ func (p *Packument) SetSections(tab *Table, sums []Summary, secs [][]byte) {
 // own when Decode (or the cache) made it, else built from the versions'
 // fields.
 func (p *Packument) Compact() (*Table, [][]byte, error) {
-	secs := make([][]byte, len(p.Versions))
+	all := p.All()
+	secs := make([][]byte, len(all))
 	own := p.table != nil
-	for i, v := range p.Versions {
+	for i, v := range all {
 		if v.tab != p.table || v.tab == nil {
 			own = false
 			break
@@ -276,8 +307,8 @@ func (p *Packument) Compact() (*Table, [][]byte, error) {
 		return p.table, secs, nil
 	}
 	b := newBuilder(false)
-	bounds := make([][2]int, len(p.Versions))
-	for i, v := range p.Versions {
+	bounds := make([][2]int, len(all))
+	for i, v := range all {
 		fields, err := v.Fields()
 		if err != nil {
 			return nil, nil, fmt.Errorf("version %q: %w", v.Version, err)

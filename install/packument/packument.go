@@ -21,7 +21,8 @@ import (
 type Packument struct {
 	Name     string
 	DistTags map[string]string
-	// Versions in the document's order.
+	// Versions in the document's order; nil for a packument made by
+	// SetSource (the manifest cache's), whose versions All lists.
 	Versions []*Version
 	// HasTime reports whether the document had a "time" object (full
 	// documents do; abbreviated ones do not). npm-pick-manifest ignores
@@ -34,22 +35,45 @@ type Packument struct {
 
 	index map[string]*Version
 	table *Table // the versions' shared table, when they have one
+	lazy  *lazy  // set by SetSource
 
 	parseOnce sync.Once
-	parsed    []*semver.Version // Versions parsed loosely, nil where invalid
+	parsed    []semver.Version // versions parsed loosely (semvers)
+	parsedOK  []bool           // whether each parsed
 }
 
-// semvers returns the loosely parsed Versions, computed once.
-func (p *Packument) semvers() []*semver.Version {
+// semvers returns the versions parsed loosely, in one allocation,
+// computed once; ok[i] is false where version i does not parse.
+func (p *Packument) semvers() (parsed []semver.Version, ok []bool) {
 	p.parseOnce.Do(func() {
-		p.parsed = make([]*semver.Version, len(p.Versions))
-		for i, v := range p.Versions {
-			if sv, err := semver.Parse(v.Version, true); err == nil {
-				p.parsed[i] = sv
-			}
+		n := p.Len()
+		p.parsed = make([]semver.Version, n)
+		p.parsedOK = make([]bool, n)
+		for i := range n {
+			p.parsed[i], p.parsedOK[i] = semver.ParseValue(p.summary(i).Version, true)
 		}
 	})
-	return p.parsed
+	return p.parsed, p.parsedOK
+}
+
+// summary returns version i's summary without materializing the version.
+func (p *Packument) summary(i int) Summary {
+	if l := p.lazy; l != nil {
+		if v := l.slots[i].Load(); v != nil {
+			return v.Summary
+		}
+		s, _ := l.src.At(i)
+		return s
+	}
+	return p.Versions[i].Summary
+}
+
+// version returns version i.
+func (p *Packument) version(i int) *Version {
+	if p.lazy != nil {
+		return p.at(i)
+	}
+	return p.Versions[i]
 }
 
 // Version is one version of a package: what version picking reads, and
@@ -180,6 +204,12 @@ type Dist struct {
 
 // Version returns the version keyed v exactly, or nil.
 func (p *Packument) Version(v string) *Version {
+	if p.lazy != nil {
+		if i := p.lazy.src.Find(v); i >= 0 {
+			return p.at(i)
+		}
+		return nil
+	}
 	if p.index == nil {
 		return nil
 	}
@@ -189,6 +219,7 @@ func (p *Packument) Version(v string) *Version {
 // Finish builds the version index; decoders outside this package (the
 // manifest cache) call it after filling Versions.
 func (p *Packument) Finish() {
+	p.lazy = nil
 	p.index = make(map[string]*Version, len(p.Versions))
 	p.table = nil
 	for i, v := range p.Versions {

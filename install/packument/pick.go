@@ -93,6 +93,10 @@ var (
 // false when engines.node (engines.npm) does not include nodeVersion
 // (npmVersion) with includePrerelease. Empty versions are not checked.
 func EngineOK(v *Version, nodeVersion, npmVersion string) bool {
+	return engineOK(&v.Summary, nodeVersion, npmVersion)
+}
+
+func engineOK(v *Summary, nodeVersion, npmVersion string) bool {
 	if r := v.EngineNode; nodeVersion != "" && r != "" && !semver.Satisfies(nodeVersion, r, engineOpts) {
 		return false
 	}
@@ -131,7 +135,7 @@ func Pick(p *Packument, spec string, o PickOptions) (*Version, error) {
 
 // isBefore is npm-pick-manifest's isBefore: true without a cutoff, without
 // times in the document or without a time for this version.
-func isBefore(p *Packument, v *Version, before time.Time) bool {
+func isBefore(p *Packument, v *Summary, before time.Time) bool {
 	if before.IsZero() || !p.HasTime || v.Published.IsZero() {
 		return true
 	}
@@ -145,14 +149,14 @@ func pick(p *Packument, wanted string, typ SpecType, o PickOptions) *Version {
 			return nil
 		}
 		v := p.Version(ver)
-		if v == nil || isBefore(p, v, o.Before) {
+		if v == nil || isBefore(p, &v.Summary, o.Before) {
 			return v
 		}
 		return pick(p, "<="+ver, SpecRange, o)
 	}
 	if wanted != "" && typ == SpecVersion {
 		v := p.Version(semver.Clean(wanted, true))
-		if v == nil || !isBefore(p, v, o.Before) {
+		if v == nil || !isBefore(p, &v.Summary, o.Before) {
 			return nil
 		}
 		return v
@@ -172,39 +176,38 @@ func pick(p *Packument, wanted string, typ SpecType, o PickOptions) *Version {
 		return err == nil && r.Test(sv)
 	}
 	if dv, ok := p.DistTags[o.DefaultTag]; ok && dv != "" && (rng == "*" || satisfies(dv)) {
-		if v := p.Version(dv); v != nil && isBefore(p, v, o.Before) &&
+		if v := p.Version(dv); v != nil && isBefore(p, &v.Summary, o.Before) &&
 			EngineOK(v, o.NodeVersion, o.NPMVersion) && v.Deprecated == "" {
 			return v
 		}
 	}
+	// Candidates are read as summaries; only the winner is materialized.
 	type cand struct {
-		v              *Version
+		i              int
+		s              Summary
 		sv             *semver.Version
 		engine, notDep bool
 	}
 	var cands []cand
 	anyBefore := false
-	parsed := p.semvers()
-	for i, v := range p.Versions {
-		if !isBefore(p, v, o.Before) {
+	parsed, ok := p.semvers()
+	for i := range parsed {
+		s := p.summary(i)
+		if !isBefore(p, &s, o.Before) {
 			continue
 		}
 		anyBefore = true
-		if r == nil {
+		if r == nil || !ok[i] || !r.Test(&parsed[i]) {
 			continue
 		}
-		sv := parsed[i]
-		if sv == nil || !r.Test(sv) {
-			continue
-		}
-		cands = append(cands, cand{v: v, sv: sv})
+		cands = append(cands, cand{i: i, s: s, sv: &parsed[i]})
 	}
 	if !anyBefore || len(cands) == 0 {
 		return nil
 	}
 	for i := range cands {
-		cands[i].engine = EngineOK(cands[i].v, o.NodeVersion, o.NPMVersion)
-		cands[i].notDep = cands[i].v.Deprecated == ""
+		cands[i].engine = engineOK(&cands[i].s, o.NodeVersion, o.NPMVersion)
+		cands[i].notDep = cands[i].s.Deprecated == ""
 	}
 	b2i := func(b bool) int {
 		if b {
@@ -225,5 +228,5 @@ func pick(p *Packument, wanted string, typ SpecType, o PickOptions) *Version {
 		}
 		return semver.Compare(a.sv, b.sv) > 0
 	})
-	return cands[0].v
+	return p.version(cands[0].i)
 }

@@ -205,8 +205,8 @@ func TestNetFetcherRetriesTruncated(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := packument.Decode(reg.Packument("b"))
-	if len(p.Versions) != len(want.Versions) || reg.Hits(testserver.PackumentPath("b")) != 2 {
-		t.Fatalf("got %d versions after %d hits", len(p.Versions), reg.Hits(testserver.PackumentPath("b")))
+	if p.Len() != want.Len() || reg.Hits(testserver.PackumentPath("b")) != 2 {
+		t.Fatalf("got %d versions after %d hits", p.Len(), reg.Hits(testserver.PackumentPath("b")))
 	}
 }
 

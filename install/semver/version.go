@@ -45,16 +45,39 @@ func Parse(s string, loose bool) (*Version, error) {
 	if !ok {
 		return nil, invalidVersion(s, "does not match the semver grammar")
 	}
-	v := &Version{Raw: s}
+	v := &Version{}
+	if why := v.fill(s, &p); why != "" {
+		return nil, invalidVersion(s, why)
+	}
+	return v, nil
+}
+
+// ParseValue is Parse into a value: it allocates only for prerelease and
+// build identifiers, and reports failure without an error (the callers
+// parse every version of a document and skip the invalid ones).
+func ParseValue(s string, loose bool) (Version, bool) {
+	var p parts
+	if jsLength(s) > maxLength || !matchVersion(jsTrim(s), loose, &p) {
+		return Version{}, false
+	}
+	var v Version
+	ok := v.fill(s, &p) == ""
+	return v, ok
+}
+
+// fill sets v from the matched parts of s; it returns why they are not a
+// version, or "".
+func (v *Version) fill(s string, p *parts) string {
+	v.Raw = s
 	var err error
 	if v.Major, err = mainNumber(p.major); err != nil {
-		return nil, invalidVersion(s, "invalid major version")
+		return "invalid major version"
 	}
 	if v.Minor, err = mainNumber(p.minor); err != nil {
-		return nil, invalidVersion(s, "invalid minor version")
+		return "invalid minor version"
 	}
 	if v.Patch, err = mainNumber(p.patch); err != nil {
-		return nil, invalidVersion(s, "invalid patch version")
+		return "invalid patch version"
 	}
 	if p.pre != "" {
 		v.Prerelease = makePrerelease(p.pre)
@@ -62,7 +85,7 @@ func Parse(s string, loose bool) (*Version, error) {
 	if p.build != "" {
 		v.Build = strings.Split(p.build, ".")
 	}
-	return v, nil
+	return ""
 }
 
 // MustParse is Parse(s, false) that panics on error.

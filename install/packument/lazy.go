@@ -1,0 +1,103 @@
+package packument
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Source holds a packument's versions in an encoded form outside this
+// package (the manifest cache's entry, in memory or mapped from its file).
+// A packument made by SetSource materializes a Version only when it is
+// looked up or when all of them are listed: a warm preload looks up one or
+// two versions of documents that have hundreds.
+//
+// A Source is validated when it is made, so its methods cannot fail; it is
+// safe for concurrent use and never modified.
+type Source interface {
+	// Len is the number of versions.
+	Len() int
+	// At returns version i (in the document's order): its summary and its
+	// section over the packument's table.
+	At(i int) (Summary, []byte)
+	// Find returns the index of the version keyed v exactly, or -1.
+	Find(v string) int
+}
+
+// lazy is the state of a packument whose versions come from a Source.
+type lazy struct {
+	src   Source
+	slots []atomic.Pointer[Version] // materialized versions, by index
+	once  sync.Once
+	all   []*Version
+}
+
+// SetSource makes p's versions come from src, with fields over tab.
+// Versions stays nil; All lists them.
+func (p *Packument) SetSource(tab *Table, src Source) {
+	p.Versions = nil
+	p.index = nil
+	p.table = tab
+	p.lazy = &lazy{src: src, slots: make([]atomic.Pointer[Version], src.Len())}
+}
+
+// at returns version i of a lazy packument, made once.
+func (p *Packument) at(i int) *Version {
+	slot := &p.lazy.slots[i]
+	if v := slot.Load(); v != nil {
+		return v
+	}
+	s, sec := p.lazy.src.At(i)
+	v := &Version{Summary: s, tab: p.table, sec: sec, name: p.Name}
+	if slot.CompareAndSwap(nil, v) {
+		return v
+	}
+	return slot.Load()
+}
+
+// All returns the versions in the document's order: Versions, or for a
+// packument made by SetSource every version, materialized once.
+func (p *Packument) All() []*Version {
+	l := p.lazy
+	if l == nil {
+		return p.Versions
+	}
+	l.once.Do(func() {
+		all := make([]*Version, len(l.slots))
+		for i := range all {
+			all[i] = p.at(i)
+		}
+		l.all = all
+	})
+	return l.all
+}
+
+// Len is the number of versions.
+func (p *Packument) Len() int {
+	if p.lazy != nil {
+		return len(p.lazy.slots)
+	}
+	return len(p.Versions)
+}
+
+// NewTableView returns a table over strings stored back to back in blob,
+// string i ending at the little-endian uint32 ends[4i:4i+4]. It checks the
+// ends are in order and within blob, so Str cannot fail.
+func NewTableView(blob, ends []byte) (*Table, error) {
+	if len(ends)%4 != 0 {
+		return nil, fmt.Errorf("%w: table ends of %d bytes", ErrSection, len(ends))
+	}
+	if uint64(len(blob)) > 1<<32-1 {
+		return nil, fmt.Errorf("%w: table of %d bytes", ErrSection, len(blob))
+	}
+	prev := uint32(0)
+	for i := 0; i < len(ends); i += 4 {
+		e := binary.LittleEndian.Uint32(ends[i:])
+		if e < prev || e > uint32(len(blob)) {
+			return nil, fmt.Errorf("%w: table string %d ends at %d (previous %d, blob %d bytes)", ErrSection, i/4, e, prev, len(blob))
+		}
+		prev = e
+	}
+	return &Table{blob: blob, ends: ends}, nil
+}
