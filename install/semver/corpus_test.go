@@ -3,6 +3,7 @@ package semver
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"testing"
 )
 
@@ -98,6 +99,28 @@ func TestCorpusCompare(t *testing.T) {
 		}
 		if got := CompareBuild(va, vb); got != wantBuild {
 			t.Errorf("CompareBuild(%q, %q) = %d, want %d", a, b, got, wantBuild)
+		}
+	}
+}
+
+// TestParseValue checks that ParseValue agrees with Parse on every version
+// of the corpus, loose and strict.
+func TestParseValue(t *testing.T) {
+	c := loadCorpus(t)
+	inputs := append([]string{"", "v1.2.3", " =1.2.3 ", "1.2.3-beta.01", "1.2.3+build.1", "01.2.3", "1.2"}, c.Versions...)
+	for _, pc := range c.Parse {
+		inputs = append(inputs, pc.Version)
+	}
+	for _, s := range inputs {
+		for _, loose := range []bool{false, true} {
+			want, err := Parse(s, loose)
+			got, ok := ParseValue(s, loose)
+			if ok != (err == nil) {
+				t.Fatalf("ParseValue(%q, %v) ok = %v, Parse error %v", s, loose, ok, err)
+			}
+			if ok && !reflect.DeepEqual(&got, want) {
+				t.Errorf("ParseValue(%q, %v) = %+v, Parse gives %+v", s, loose, got, *want)
+			}
 		}
 	}
 }
