@@ -96,7 +96,7 @@ func FetchDocConditional(ctx context.Context, c *registry.Client, name, accept s
 
 const (
 	chunkSize     = 64 << 10
-	maxKeptBuffer = 32 << 20
+	maxKeptBuffer = 4 << 20
 )
 
 var chunkPool = sync.Pool{New: func() any { return new([chunkSize]byte) }}

@@ -62,6 +62,11 @@ type Options struct {
 	// Overrides replaces the spec of every edge to a name (npm's
 	// top-level "overrides"; see FlatOverrides).
 	Overrides map[string]string
+	// Late, when set, gives more roots while the pool already works on the
+	// first ones (a warm run's lockfile entries: parsing a large lockfile
+	// takes as long as loading the first documents). Its error fails
+	// Preload.
+	Late func() ([]Request, error)
 
 	// afterPush, when set (tests), runs right after an item is queued: it
 	// widens the window in which a pool that counted work after queuing it
@@ -207,11 +212,29 @@ func Preload(ctx context.Context, roots []Request, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	if o.Late != nil {
+		pl.pending.Add(1) // until the late roots are queued
+	}
 	pl.done()
 	stop := context.AfterFunc(gctx, pl.close)
 	defer stop()
 	for range o.Concurrency {
 		g.Go(pl.worker)
+	}
+	if o.Late != nil {
+		g.Go(func() error {
+			defer pl.done()
+			late, err := o.Late()
+			if err != nil {
+				return err
+			}
+			for _, r := range late {
+				if err := pl.request(r.Name, r.Spec, r.Optional, nil, false); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err

@@ -228,6 +228,12 @@ func TestPoolStress(t *testing.T) {
 		if run%2 == 0 {
 			o.afterPush = runtime.Gosched
 		}
+		if run%4 == 1 {
+			// Some roots arrive late, while the pool works on the others.
+			late, d := roots[2:], time.Duration(r.IntN(3))*time.Millisecond
+			roots = roots[:2]
+			o.Late = func() ([]Request, error) { time.Sleep(d); return late, nil }
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		res, err := Preload(ctx, roots, o)
 		cancel()
@@ -371,6 +377,21 @@ func TestPoolErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPoolLateError checks that an error from Late fails the pool.
+func TestPoolLateError(t *testing.T) {
+	g := newGraph(rand.New(rand.NewPCG(3, 4)), 200)
+	boom := errors.New("lockfile unreadable")
+	for _, conc := range []int{1, 16} {
+		_, err := Preload(context.Background(), []Request{{Name: "p0", Spec: "*"}}, Options{
+			Concurrency: conc, Fetcher: &fakeFetcher{g: g},
+			Late: func() ([]Request, error) { return nil, boom },
+		})
+		if !errors.Is(err, boom) {
+			t.Errorf("concurrency %d: err = %v, want %v", conc, err, boom)
+		}
 	}
 }
 

@@ -75,7 +75,9 @@ func Warm(ctx context.Context, dir string, o WarmOptions) (*WarmResult, error) {
 			return nil, err
 		}
 	}
-	roots, err := ProjectRequests(dir, !o.NoLockfile, !cfg.LegacyPeerDeps())
+	// The lockfile's entries join the package.json roots while the pool
+	// works on those.
+	roots, err := ProjectRequests(dir, false, !cfg.LegacyPeerDeps())
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +86,14 @@ func Warm(ctx context.Context, dir string, o WarmOptions) (*WarmResult, error) {
 		return nil, err
 	}
 	res := &WarmResult{Roots: len(roots), Cache: &manifest.Stats{}, HTTP: &registry.Stats{}}
+	var late func() ([]Request, error)
+	if !o.NoLockfile {
+		late = func() ([]Request, error) {
+			reqs, err := lockReqs(dir)
+			res.Roots += len(reqs) // read after Preload returns
+			return reqs, err
+		}
+	}
 	client := o.Client
 	if client == nil {
 		if client, err = registry.New(cfg, registry.Options{Concurrency: o.Concurrency, Stats: res.HTTP}); err != nil {
@@ -109,7 +119,7 @@ func Warm(ctx context.Context, dir string, o WarmOptions) (*WarmResult, error) {
 	r, err := Preload(ctx, roots, Options{
 		Concurrency: o.Concurrency, Fetcher: fetcher,
 		NodeVersion: o.NodeVersion, NPMVersion: o.NPMVersion,
-		SkipPeers: cfg.LegacyPeerDeps(), Overrides: overrides,
+		SkipPeers: cfg.LegacyPeerDeps(), Overrides: overrides, Late: late,
 	})
 	res.Elapsed = time.Since(start)
 	if err != nil {
