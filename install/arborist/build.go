@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"weak"
 
 	"github.com/lockstep-dev/lockstep/install/lockfile"
 	"github.com/lockstep-dev/lockstep/install/packument"
@@ -74,6 +75,7 @@ type builder struct {
 
 	byName      map[string][]*Node
 	edgesByName map[string][]*Edge
+	edgeSeq     int
 	specCache   map[string]parsedSpec
 	satCache    map[satKey]bool
 	verCache    map[string]*semver.Version
@@ -91,8 +93,10 @@ type builder struct {
 	depsSeen     map[*Node]bool
 	loadFailures []*Node
 	virtualRoots map[*Node]*Node
-	peerSource   map[*Node]*Node
-	linkNodes    []*Node
+	// peerSource is arborist's peerSetSource, a WeakMap: keyed weakly, so
+	// the virtual trees of placed peer sets can be freed.
+	peerSource map[weak.Pointer[Node]]*Node
+	linkNodes  []*Node
 
 	overrides   *overrideSet
 	tarballs    map[string]*TarballInfo
@@ -126,7 +130,7 @@ func Build(ctx context.Context, o Options) (*Tree, error) {
 		manifests: map[string]*pkg{}, pickErrs: map[string]error{},
 		tarballs: map[string]*TarballInfo{}, tarballErrs: map[string]error{},
 		depsSeen: map[*Node]bool{}, inQueue: map[*Node]bool{}, coll: collate.New(language.English), keys: map[string][]byte{},
-		virtualRoots: map[*Node]*Node{}, peerSource: map[*Node]*Node{},
+		virtualRoots: map[*Node]*Node{}, peerSource: map[weak.Pointer[Node]]*Node{},
 	}
 	if err := b.initRoot(); err != nil {
 		return nil, err
@@ -278,7 +282,7 @@ func (b *builder) buildDepStep(node *Node) error {
 		}
 	}
 	var tasks []task
-	peerSource := b.peerSource[node]
+	peerSource := b.peerSource[weak.Make(node)]
 	if peerSource == nil {
 		peerSource = node
 	}
@@ -500,7 +504,7 @@ func (b *builder) nodeFromEdge(edge *Edge, parent *Node, second *Edge, required 
 		second != nil && required.has(second.from) && second.typ != typePeerOptional {
 		required.add(node)
 	}
-	b.peerSource[node] = parent.sourceRef
+	b.peerSource[weak.Make(node)] = parent.sourceRef
 	return b.loadPeerSet(node, required)
 }
 

@@ -93,6 +93,7 @@ type Edge struct {
 	to             *Node
 	peerConflicted bool
 	ov             *overrideSet // the override rule of the edge, nil without overrides
+	seq            int          // creation order (reloadNamed reloads in it)
 }
 
 func (e *Edge) spec() string {
@@ -218,13 +219,30 @@ func (n *Node) depth() int {
 }
 
 func (n *Node) isDescendantOf(p *Node) bool {
-	for x := n; x != nil; x = x.resolveParent() {
-		if x == p {
-			return true
-		}
-	}
-	return false
+	under, _ := n.under(p)
+	return under
 }
+
+// under reports whether n is p or below it; when it is not, top is the
+// root of n's tree.
+func (n *Node) under(p *Node) (under bool, top *Node) {
+	x := n
+	for {
+		if x == p {
+			return true, nil
+		}
+		up := x.resolveParent()
+		if up == nil {
+			return false, x
+		}
+		x = up
+	}
+}
+
+// virtual reports whether n is a virtual root (a peer set's tree).
+// Virtual trees stay apart from the real one: PlaceDep puts copies of their
+// nodes in it, never the nodes themselves.
+func (n *Node) virtual() bool { return n.sourceRef != nil }
 
 // location is the node's key in the lockfile's packages map.
 func (n *Node) location() string {

@@ -1,5 +1,10 @@
 package arborist
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Tree mutation. Arborist keeps every edge's target equal to
 // from.resolve(name) by reloading edges whenever a node appears or
 // disappears; so do we, using an index of edges by name.
@@ -50,7 +55,8 @@ func (b *builder) addEdge(n *Node, d dep, t edgeType) *Edge {
 		}
 		b.detachEdge(cur)
 	}
-	e := &Edge{from: n, name: d.name, rawSpec: d.spec, typ: t}
+	b.edgeSeq++
+	e := &Edge{from: n, name: d.name, rawSpec: d.spec, typ: t, seq: b.edgeSeq}
 	if a, ok := n.pkg.accept[d.name]; ok && n.pkg != nil {
 		e.hasAccept = true
 		e.accept = a
@@ -115,12 +121,52 @@ func (b *builder) reload(e *Edge) {
 	}
 }
 
-// reloadNamed reloads the edges named name from p and everything below it.
+// reloadNamed reloads the edges named name from p and everything below it,
+// in the order they were made.
+//
+// In the real tree it reads edgesByName, dropping edges that left every
+// tree (detached) and edges of virtual trees, which only a walk of their
+// own tree reloads: a build makes a virtual tree per placed dependency, and
+// the index would otherwise keep all of them alive. In a virtual tree (a
+// peer set: a few nodes) it walks the tree, like arborist does everywhere.
 func (b *builder) reloadNamed(p *Node, name string) {
-	for _, e := range b.edgesByName[name] {
-		if e.from != nil && e.from.isDescendantOf(p) {
-			b.reload(e)
+	var todo []*Edge
+	if _, top := p.under(nil); top.virtual() {
+		var walk func(n *Node)
+		walk = func(n *Node) {
+			if e := n.outIdx[name]; e != nil {
+				todo = append(todo, e)
+			}
+			for _, c := range n.children {
+				walk(c)
+			}
+			for _, c := range n.fsKids {
+				walk(c)
+			}
 		}
+		walk(p)
+		slices.SortFunc(todo, func(a, b *Edge) int { return cmp.Compare(a.seq, b.seq) })
+	} else {
+		es := b.edgesByName[name]
+		kept := es[:0]
+		for _, e := range es {
+			if e.from == nil {
+				continue
+			}
+			under, top := e.from.under(p)
+			if !under && top.virtual() {
+				continue
+			}
+			kept = append(kept, e)
+			if under {
+				todo = append(todo, e)
+			}
+		}
+		clear(es[len(kept):])
+		b.edgesByName[name] = kept
+	}
+	for _, e := range todo {
+		b.reload(e) // a no-op for an edge an earlier reload detached
 	}
 }
 
@@ -223,11 +269,20 @@ func (b *builder) replace(placed, old *Node) {
 // query returns the nodes of the real tree named name, in inventory order.
 func (b *builder) query(name string) []*Node {
 	var out []*Node
-	for _, n := range b.byName[name] {
-		if n.root() == b.root && !n.removed {
+	ns := b.byName[name]
+	kept := ns[:0]
+	for _, n := range ns {
+		top := n.root()
+		if top.virtual() {
+			continue // never joins the real tree (see Node.virtual)
+		}
+		kept = append(kept, n)
+		if top == b.root && !n.removed {
 			out = append(out, n)
 		}
 	}
+	clear(ns[len(kept):])
+	b.byName[name] = kept
 	sortBySeq(out)
 	return out
 }
