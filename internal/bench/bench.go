@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -159,7 +161,7 @@ func Run(ctx context.Context, o Options) ([]Sample, error) {
 					b.progress(s)
 				}
 				if o.Floor {
-					if s, ok := b.floor(ctx, fx, ph, r); ok {
+					for _, s := range b.floors(ctx, fx, ph, r) {
 						b.samples = append(b.samples, s)
 						b.progress(s)
 					}
@@ -557,10 +559,70 @@ func countPackages(nm string) int {
 	return n
 }
 
-// floor measures the floor of phase on fx, if it has one: p3 → one curl
-// fetching the lockfile's tarballs; p4 → `cp -al` of an installed
-// node_modules.
-func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run int) (Sample, bool) {
+// floors measures the floors of phase on fx: p3 → one curl fetching the
+// lockfile's tarballs; p4 → `cp -al` of an installed node_modules, by one
+// process and by one per core.
+func (b *bencher) floors(ctx context.Context, fx *fixture, phase string, run int) []Sample {
+	var out []Sample
+	if s, ok := b.floor(ctx, fx, phase, run, 1); ok {
+		out = append(out, s)
+	}
+	if phase == PhaseWarm && runtime.NumCPU() > 1 {
+		if s, ok := b.floor(ctx, fx, phase, run, runtime.NumCPU()); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// parLinkScript hard-links node_modules ($1) into a new directory ($2)
+// with one `cp -al` pipeline per list of top-level entries ($3...), run
+// at the same time; it fails if any does.
+const parLinkScript = `src=$1; dst=$2; shift 2; mkdir -- "$dst" || exit 1; cd -- "$src" || exit 1; pids=
+for l in "$@"; do xargs -0 -a "$l" cp -al -t "$dst" -- & pids="$pids $!"; done
+s=0; for p in $pids; do wait "$p" || s=1; done; exit $s`
+
+// splitEntries divides the top-level entries of nm into n lists of about
+// the same number of files (largest first, each to the lightest list).
+func splitEntries(nm string, n int) ([][]string, error) {
+	entries, err := os.ReadDir(nm)
+	if err != nil {
+		return nil, err
+	}
+	type sized struct {
+		name  string
+		files int
+	}
+	var all []sized
+	for _, e := range entries {
+		files := 0
+		filepath.WalkDir(filepath.Join(nm, e.Name()), func(_ string, d fs.DirEntry, err error) error {
+			if err == nil {
+				files++
+			}
+			return nil
+		})
+		all = append(all, sized{e.Name(), files})
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].files > all[j].files })
+	lists := make([][]string, n)
+	load := make([]int, n)
+	for _, e := range all {
+		k := 0
+		for i := range load {
+			if load[i] < load[k] {
+				k = i
+			}
+		}
+		lists[k] = append(lists[k], e.name)
+		load[k] += e.files
+	}
+	return lists, nil
+}
+
+// floor measures one floor of phase on fx, if it has one; workers is the
+// number of `cp -al` processes of the p4 floor.
+func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run, workers int) (Sample, bool) {
 	dir := filepath.Join(b.o.WorkDir, "floor", fx.name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Sample{}, false
@@ -617,14 +679,47 @@ func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run int)
 		argv = []string{"cp", "-al", src, dst}
 		s.Command = "cp -al node_modules $DIR/node_modules"
 		s.Packages = countPackages(src)
+		if workers > 1 {
+			s.Tool = FloorCpAlPar
+			lists, err := splitEntries(src, workers)
+			if err != nil {
+				s.Err = err.Error()
+				return s, true
+			}
+			argv = []string{"sh", "-c", parLinkScript, "sh", src, dst}
+			for i, l := range lists {
+				f := filepath.Join(dir, fmt.Sprintf("entries-%d.lst", i))
+				var buf []byte
+				for _, name := range l {
+					buf = append(append(buf, name...), 0)
+				}
+				if err := os.WriteFile(f, buf, 0o644); err != nil {
+					s.Err = err.Error()
+					return s, true
+				}
+				argv = append(argv, f)
+			}
+			s.Note = strings.Replace(s.Note, "one single-threaded `cp -al`", fmt.Sprintf("%d `cp -al` processes at once (one per core, top-level entries split by file count)", workers), 1)
+			s.Command = fmt.Sprintf("%d × (xargs -0 -a entries-N.lst cp -al -t $DIR/node_modules) in parallel", workers)
+		}
 	default:
 		return Sample{}, false
 	}
 	logPath := filepath.Join(b.o.WorkDir, "logs", fmt.Sprintf("%s.%s.%s.r%d.log", fx.name, strings.ReplaceAll(s.Tool, ":", "-"), phase, run))
 	_ = os.Remove(logPath)
+	if err := settle(ctx, b.o.Settle); err != nil {
+		s.Err = err.Error()
+		return s, true
+	}
 	m := measure(ctx, argv, dir, b.env, logPath, b.o.Timeout)
 	s.WallMS, s.UserMS, s.SysMS = m.Wall.Milliseconds(), m.User.Milliseconds(), m.Sys.Milliseconds()
 	s.MaxRSSKB, s.ExitCode, s.Err = m.MaxRSSKB, m.ExitCode, m.Err
+	if phase == PhaseWarm && s.Err == "" {
+		// The copy must be whole for its time to count.
+		if got := countPackages(filepath.Join(dir, "node_modules")); got != s.Packages {
+			s.Err = fmt.Sprintf("the copy has %d packages, node_modules %d", got, s.Packages)
+		}
+	}
 	return s, true
 }
 

@@ -33,6 +33,8 @@ const (
 const (
 	FloorCurl = "floor:curl"
 	FloorCpAl = "floor:cp-al"
+	// FloorCpAlPar is the p4 floor on every core: one `cp -al` per core.
+	FloorCpAlPar = "floor:cp-al-par"
 )
 
 // phaseOrder is the order phases run in within one run (as in anchors.md).
