@@ -180,10 +180,18 @@ func manifestJSON(fields []Field) []byte {
 // decodeFields decodes a manifest from a version's fields; name is the
 // packument's name, used when the version has none.
 func decodeFields(fields []Field, name string) *Manifest {
-	b := manifestJSON(fields)
-	// The buffer is ours and lives as long as the manifest: strings may
-	// alias it (a nil interner does not copy).
-	m, _ := decodeVersion(unsafe.String(unsafe.SliceData(b), len(b)), nil)
+	var m *Manifest
+	var r rawVersion
+	if rawFromFields(fields, &r) {
+		// The strings view the fields' table, which lives as long as the
+		// packument.
+		m, _ = fromRaw(&r, nil)
+	} else {
+		b := manifestJSON(fields)
+		// The buffer is ours and lives as long as the manifest: strings
+		// may alias it (a nil interner does not copy).
+		m, _ = decodeVersion(unsafe.String(unsafe.SliceData(b), len(b)), nil)
+	}
 	if m.Name == "" {
 		m.Name = name
 	}

@@ -425,6 +425,11 @@ func decodeVersion(raw string, in *interner) (*Manifest, string) {
 	if err := sonic.UnmarshalString(raw, &r); err != nil {
 		return decodeVersionLenient(raw, in)
 	}
+	return fromRaw(&r, in)
+}
+
+// fromRaw builds the manifest of a version decoded into r.
+func fromRaw(r *rawVersion, in *interner) (*Manifest, string) {
 	v := &Manifest{
 		Name:                 in.s(r.Name),
 		Dependencies:         in.strMap(r.Dependencies),
@@ -446,8 +451,8 @@ func decodeVersion(raw string, in *interner) (*Manifest, string) {
 		HasShrinkwrap: truthy(r.HasShrinkwrap),
 	}
 	if len(r.PeerDependenciesMeta) > 0 {
-		var pm any
-		if err := sonic.UnmarshalString(string(r.PeerDependenciesMeta), &pm); err == nil {
+		pm, ok := simpleAny(string(r.PeerDependenciesMeta))
+		if ok || sonic.UnmarshalString(string(r.PeerDependenciesMeta), &pm) == nil {
 			v.PeerDependenciesMeta, v.PeerMetaRaw = peerMeta(pm, in)
 		}
 	}
