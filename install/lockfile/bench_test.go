@@ -61,3 +61,15 @@ func BenchmarkMarshal(b *testing.B) {
 		l.Marshal()
 	}
 }
+
+// BenchmarkParseGeneric is the path through a generic object, for
+// comparison with BenchmarkParse (which reads npm's lockfiles directly).
+func BenchmarkParseGeneric(b *testing.B) {
+	data := largeLock(b)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := parseGeneric(bytes.Clone(data), "large", decoderNoCopy); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

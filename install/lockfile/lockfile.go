@@ -154,13 +154,25 @@ func DetectFormat(data []byte) (indent, newline string) {
 // names the file in errors. Lockfile version 1 is refused.
 // The Lockfile does not refer to data afterwards.
 func Parse(data []byte, path string) (*Lockfile, error) {
-	return parse(data, path, decoder)
+	// The model's strings may view the bytes parsed, and the caller keeps
+	// data.
+	return parse(bytes.Clone(data), path, decoderNoCopy)
 }
 
 func parse(data []byte, path string, api sonic.API) (*Lockfile, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	// npm reads the file as UTF-8 text before JSON.parse sees it.
 	data = nodetext.Decode(data)
+	if fl := (&Lockfile{}); parseFast(data, fl) {
+		fl.Indent, fl.Newline = DetectFormat(data)
+		return fl, nil
+	}
+	return parseGeneric(data, path, api)
+}
+
+// parseGeneric decodes the document into a generic object first: the path
+// for anything parseFast does not take, and the one that explains errors.
+func parseGeneric(data []byte, path string, api sonic.API) (*Lockfile, error) {
 	var doc map[string]any
 	if err := api.Unmarshal(data, &doc); err != nil || doc == nil {
 		return nil, syntaxError(data, path, err)
@@ -255,27 +267,9 @@ func (l *Lockfile) fromDoc(doc map[string]any, path string) error {
 	l.Packages = map[string]*Package{}
 	for k, v := range doc {
 		switch k {
-		case "name":
-			if s, ok := v.(string); ok && s != "" {
-				l.Name = s
-				continue
-			}
-		case "version":
-			if s, ok := v.(string); ok && s != "" {
-				l.Version = s
-				continue
-			}
 		case "lockfileVersion":
 			// JSON.stringify writes any integral number as an integer.
 			l.LockfileVersion = ver
-			continue
-		case "requires":
-			if v == true {
-				l.Requires = true
-				continue
-			}
-		case "dependencies":
-			l.Dependencies = v
 			continue
 		case "packages":
 			pkgs, ok := v.(map[string]any)
@@ -291,12 +285,38 @@ func (l *Lockfile) fromDoc(doc map[string]any, path string) error {
 			}
 			continue
 		}
-		if l.Extra == nil {
-			l.Extra = map[string]any{}
-		}
-		l.Extra[k] = v
+		l.topField(k, v)
 	}
 	return nil
+}
+
+// topField sets a top-level field other than lockfileVersion and packages,
+// or keeps it in Extra.
+func (l *Lockfile) topField(k string, v any) {
+	switch k {
+	case "name":
+		if s, ok := v.(string); ok && s != "" {
+			l.Name = s
+			return
+		}
+	case "version":
+		if s, ok := v.(string); ok && s != "" {
+			l.Version = s
+			return
+		}
+	case "requires":
+		if v == true {
+			l.Requires = true
+			return
+		}
+	case "dependencies":
+		l.Dependencies = v
+		return
+	}
+	if l.Extra == nil {
+		l.Extra = map[string]any{}
+	}
+	l.Extra[k] = v
 }
 
 func rawString(v any) string {
