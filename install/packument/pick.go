@@ -58,7 +58,7 @@ var ErrInvalidSpec = errors.New("invalid tag name or range")
 // encodeURIComponent unchanged. The spec is trimmed first.
 func ClassifySpec(spec string) (SpecType, error) {
 	spec = strings.TrimSpace(spec)
-	if semver.Valid(spec, true) != "" {
+	if plainVersion(spec) || semver.Valid(spec, true) != "" {
 		return SpecVersion, nil
 	}
 	if semver.ValidRange(spec, semver.Options{Loose: true}) != "" {
@@ -68,6 +68,32 @@ func ClassifySpec(spec string) (SpecType, error) {
 		return SpecTag, fmt.Errorf("%w: %q", ErrInvalidSpec, spec)
 	}
 	return SpecTag, nil
+}
+
+// plainVersion reports whether s is MAJOR.MINOR.PATCH, each without
+// leading zeros and short enough to be a safe integer: a valid version that
+// semver.Clean leaves as it is (what lockfiles pin).
+func plainVersion(s string) bool {
+	parts := 0
+	for len(s) > 0 {
+		n := 0
+		for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+		if n == 0 || n > 15 || n > 1 && s[0] == '0' {
+			return false
+		}
+		parts++
+		s = s[n:]
+		if parts == 3 {
+			return s == ""
+		}
+		if s == "" || s[0] != '.' {
+			return false
+		}
+		s = s[1:]
+	}
+	return false
 }
 
 // uriComponentSafe reports encodeURIComponent(s) === s.
@@ -155,7 +181,11 @@ func pick(p *Packument, wanted string, typ SpecType, o PickOptions) *Version {
 		return pick(p, "<="+ver, SpecRange, o)
 	}
 	if wanted != "" && typ == SpecVersion {
-		v := p.Version(semver.Clean(wanted, true))
+		clean := wanted
+		if !plainVersion(wanted) {
+			clean = semver.Clean(wanted, true)
+		}
+		v := p.Version(clean)
 		if v == nil || !isBefore(p, &v.Summary, o.Before) {
 			return nil
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/lockstep-dev/lockstep/install/semver"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -367,4 +368,17 @@ func TestPickDifferential(t *testing.T) {
 		}
 	}
 	t.Logf("%d cases, %d mismatches", len(cases), bad)
+}
+
+// TestPlainVersion checks the shortcut against semver: a plain version is
+// valid and cleans to itself.
+func TestPlainVersion(t *testing.T) {
+	for _, s := range []string{"1.2.3", "0.0.0", "10.20.30", "999999999999999.0.1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03",
+		"1.2.3-beta", "1.2.3+b", "v1.2.3", " 1.2.3", "1.2.3 ", "", "1..3", ".1.2", "1.2.", "9999999999999999.0.0", "a.b.c", "1.2.x"} {
+		got := plainVersion(s)
+		want := s != "" && semver.Valid(s, true) == s && semver.Clean(s, true) == s && !strings.ContainsAny(s, "-+v= ")
+		if got != want {
+			t.Errorf("plainVersion(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
