@@ -543,6 +543,11 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) ([
 	attempts := 0
 	attempt := func(body io.Reader) error {
 		buf.Reset()
+		if s, ok := body.(interface{ Size() int64 }); ok && s.Size() > 0 && s.Size() <= maxBuffered {
+			// One allocation of the right size, not a doubling series
+			// (ReadFrom wants MinRead bytes free to see the end).
+			buf.Grow(int(s.Size()) + bytes.MinRead)
+		}
 		n, err := buf.ReadFrom(io.LimitReader(body, maxBuffered+1))
 		if err != nil {
 			return err

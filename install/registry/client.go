@@ -340,9 +340,14 @@ func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
 
 // countingReader counts body bytes into Stats.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r    io.Reader
+	n    int64
+	size int64 // Content-Length; -1 when unknown
 }
+
+// Size is the body's Content-Length, or -1 when the response did not say
+// (a consumer can size its buffer once instead of growing it).
+func (cr *countingReader) Size() int64 { return cr.size }
 
 func (cr *countingReader) Read(p []byte) (int, error) {
 	n, err := cr.r.Read(p)
@@ -374,7 +379,7 @@ func (c *Client) attempt(ctx context.Context, rawURL, accept, auth string, cond 
 	if err != nil {
 		return 0, false, err
 	}
-	cr := countingReader{r: resp.Body}
+	cr := countingReader{r: resp.Body, size: resp.ContentLength}
 	defer func() {
 		// Drain a little so the connection can be reused.
 		io.CopyN(io.Discard, &cr, 64<<10) //nolint:errcheck

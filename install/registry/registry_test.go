@@ -636,3 +636,33 @@ func BenchmarkFetchLoopback(b *testing.B) {
 		}
 	})
 }
+
+// TestBodySize checks that a consumer sees the Content-Length of a body as
+// its Size, and -1 when the response is chunked.
+func TestBodySize(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/chunked" {
+			w.Write([]byte("abc"))
+			w.(http.Flusher).Flush()
+			w.Write([]byte("def"))
+			return
+		}
+		w.Header().Set("Content-Length", "6")
+		w.Write([]byte("abcdef"))
+	}))
+	defer srv.Close()
+	c := newClient(t, config(t, "registry="+srv.URL+"/\n"), nil)
+	for path, want := range map[string]int64{"/sized": 6, "/chunked": -1} {
+		var got int64 = -2
+		err := c.Fetch(context.Background(), srv.URL+path, "", func(body io.Reader) error {
+			if s, ok := body.(interface{ Size() int64 }); ok {
+				got = s.Size()
+			}
+			_, err := io.ReadAll(body)
+			return err
+		})
+		if err != nil || got != want {
+			t.Errorf("%s: Size() = %d, %v; want %d", path, got, err, want)
+		}
+	}
+}
