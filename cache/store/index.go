@@ -284,7 +284,7 @@ func (s *Store) Scan() (entries []Entry, temps []string, strays []string, err er
 				temps = append(temps, t.Name())
 			}
 			continue
-		case "locks":
+		case "locks", lockFileName: // lock files (older versions, other systems: a directory)
 			continue
 		}
 		ap := filepath.Join(s.base, a.Name())

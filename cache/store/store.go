@@ -6,7 +6,8 @@
 //	<root>/store/v1/<algo>/<2 hex>/<rest of hex>/   complete entries
 //	<root>/store/v1/<algo>/<2 hex>/<rest of hex>.idx  each entry's index (see Verify)
 //	<root>/store/v1/tmp/<key>.<random>/             entries being filled or removed
-//	<root>/store/v1/locks/<key>.lock                per-key flock files
+//	<root>/store/v1/locks.ofd                       per-key locks: one byte each (Linux)
+//	<root>/store/v1/locks/<key>.lock                per-key flock files (elsewhere)
 //
 // Invariant: an entry directory that exists is complete. Put fills a fresh
 // temporary directory on the same filesystem and renames it into place only
@@ -20,8 +21,11 @@
 // against power loss (a CI cache is disposable).
 //
 // Put is safe for concurrent use: within a process one fill runs per key
-// (single flight), and across processes a per-key flock serializes fills;
-// after taking the lock Put checks again, so a key is filled once.
+// (single flight), and across processes a per-key lock serializes fills;
+// after taking the lock Put checks again, so a key is filled once. On Linux
+// the per-key lock is an open-file-description lock on one byte of the
+// lock file (see lock_linux.go); each Store opens that file once, so two
+// Stores exclude each other like two processes do.
 package store
 
 import (
@@ -44,9 +48,10 @@ const StaleAge = time.Hour
 
 // Store is a content-addressed package store. It is safe for concurrent use.
 type Store struct {
-	base  string // <root>/store/v1
-	tmp   string
-	locks string
+	base string // <root>/store/v1
+	tmp  string
+
+	locker locker // per-key cross-process locks (lock_linux.go, lock_other.go)
 
 	mu       sync.Mutex
 	inflight map[string]*call
@@ -66,13 +71,13 @@ func Open(root string) (*Store, error) {
 	s := &Store{
 		base:     base,
 		tmp:      filepath.Join(base, "tmp"),
-		locks:    filepath.Join(base, "locks"),
 		inflight: make(map[string]*call),
 	}
-	for _, d := range []string{s.tmp, s.locks} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("failed to create store directory %q: %w", d, err)
-		}
+	if err := os.MkdirAll(s.tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("failed to create store directory %q: %w", s.tmp, err)
+	}
+	if err := s.initLocks(); err != nil {
+		return nil, err
 	}
 	fsx.SpreadChildren(s.tmp)
 	s.cleanStale(time.Now().Add(-StaleAge))
@@ -105,7 +110,9 @@ func (s *Store) Dir(key string) string {
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(s.base, algo, h[:2], h[2:])
+	// filepath.Join without its Clean: base is clean and a valid key has
+	// no separators or dots. Every install calls this per package.
+	return s.base + string(filepath.Separator) + algo + string(filepath.Separator) + h[:2] + string(filepath.Separator) + h[2:]
 }
 
 // Root returns the directory that holds the entries (and the store's
@@ -259,33 +266,6 @@ func randHex() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// lock takes the per-key cross-process lock. With wait false it fails
-// immediately (unix.EWOULDBLOCK) when another process holds it.
-func (s *Store) lock(key string, wait bool) (unlock func(), err error) {
-	p := filepath.Join(s.locks, key+".lock")
-	fd, err := unix.Open(p, unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("failed to open lock %q: %w", p, err)
-	}
-	how := unix.LOCK_EX
-	if !wait {
-		how |= unix.LOCK_NB
-	}
-	for {
-		err = unix.Flock(fd, how)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("failed to lock %q: %w", p, err)
-	}
-	// Lock files are never deleted, so the flock always guards the same
-	// inode every process opens.
-	return func() { unix.Flock(fd, unix.LOCK_UN); unix.Close(fd) }, nil
 }
 
 // cleanStale deletes temporary directories older than cutoff whose key is

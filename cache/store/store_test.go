@@ -13,7 +13,10 @@ import (
 	"time"
 )
 
-const key1 = "sha512-0123456789abcdef0123456789abcdef"
+const (
+	key1 = "sha512-0123456789abcdef0123456789abcdef"
+	key2 = "sha512-fedcba9876543210fedcba9876543210"
+)
 
 func open(t *testing.T) (*Store, string) {
 	t.Helper()
@@ -288,7 +291,8 @@ func TestOpenCleansStaleTemps(t *testing.T) {
 }
 
 // TestCrossProcessPut starts several copies of this test binary that Put
-// the same key at once into one store; fill must run exactly once.
+// the same two keys at once into one store, in opposite orders; each key's
+// fill must run exactly once.
 func TestCrossProcessPut(t *testing.T) {
 	if os.Getenv("STORE_HELPER_ROOT") != "" {
 		t.Skip("helper mode")
@@ -301,7 +305,8 @@ func TestCrossProcessPut(t *testing.T) {
 	for i := range cmds {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
 		cmd.Env = append(os.Environ(), "STORE_HELPER_ROOT="+root, "STORE_HELPER_COUNTER="+counter,
-			fmt.Sprintf("STORE_HELPER_START=%d", time.Now().Add(300*time.Millisecond).UnixNano()))
+			fmt.Sprintf("STORE_HELPER_START=%d", time.Now().Add(300*time.Millisecond).UnixNano()),
+			fmt.Sprintf("STORE_HELPER_INDEX=%d", i))
 		cmd.Stdout, cmd.Stderr = &outs[i], &outs[i]
 		cmds[i] = cmd
 		if err := cmd.Start(); err != nil {
@@ -320,15 +325,22 @@ func TestCrossProcessPut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Count(string(b), "\n"); lines != 1 {
-		t.Fatalf("fill ran %d times across processes, want 1:\n%s", lines, b)
+	for _, key := range []string{key1, key2} {
+		if n := strings.Count(string(b), key+"\n"); n != 1 {
+			t.Fatalf("fill of %q ran %d times across processes, want 1:\n%s", key, n, b)
+		}
+	}
+	if lines := strings.Count(string(b), "\n"); lines != 2 {
+		t.Fatalf("%d fills across processes, want 2:\n%s", lines, b)
 	}
 	s, err := Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(filepath.Join(s.Dir(key1), "lib", "index.js")); string(got) != "from a helper" {
-		t.Fatalf("entry content = %q", got)
+	for _, key := range []string{key1, key2} {
+		if got, _ := os.ReadFile(filepath.Join(s.Dir(key), "lib", "index.js")); string(got) != "from a helper" {
+			t.Fatalf("entry %q content = %q", key, got)
+		}
 	}
 }
 
@@ -345,18 +357,24 @@ func TestHelperProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Put(key1, func(tmp string) error {
-		f, err := os.OpenFile(os.Getenv("STORE_HELPER_COUNTER"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	keys := []string{key1, key2}
+	if os.Getenv("STORE_HELPER_INDEX") != "" && os.Getenv("STORE_HELPER_INDEX")[0]%2 == 1 {
+		keys[0], keys[1] = keys[1], keys[0]
+	}
+	for _, key := range keys {
+		_, err = s.Put(key, func(tmp string) error {
+			f, err := os.OpenFile(os.Getenv("STORE_HELPER_COUNTER"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(f, "fill by pid %d of %s\n", os.Getpid(), key)
+			f.Close()
+			time.Sleep(300 * time.Millisecond) // hold the lock while others arrive
+			return writeFill("from a helper")(tmp)
+		})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		fmt.Fprintf(f, "fill by pid %d\n", os.Getpid())
-		f.Close()
-		time.Sleep(300 * time.Millisecond) // hold the lock while others arrive
-		return writeFill("from a helper")(tmp)
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	fmt.Println("PUT-OK")
 }
