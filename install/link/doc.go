@@ -13,7 +13,11 @@
 // workers over a shared stack of directory tasks: each job (one package) is a
 // task, and a worker walks its tree with directory file descriptors
 // (getdents with file types, linkat/mkdirat/openat relative to the parent),
-// so a file costs one system call when hardlinking. When a worker is idle,
+// so a file costs one system call when hardlinking. Those hot calls are raw
+// (no hand-off through the Go scheduler, one worker per P) while they are
+// fast, as with a store in the page cache; a run that sees them wait for the
+// disk switches to ordinary blocking calls and twice the workers (rawCalls
+// in materialize_linux.go). When a worker is idle,
 // busy workers hand it subdirectories, so one huge package does not leave
 // the tail of the run single-threaded.
 //

@@ -23,6 +23,7 @@ type listedPkg struct {
 	srcFd, dstFd     int
 	srcPath, dstPath string
 	copy             bool
+	raw              bool    // open and close its descriptors with raw calls
 	names            []byte  // NUL-terminated paths
 	dirs             []entry // in an order where parents come first
 	files            []entry // files and symlinks
@@ -38,8 +39,8 @@ func (p *listedPkg) name(e entry) []byte { return p.names[e.off:e.end] }
 
 func (p *listedPkg) release() {
 	if p.refs.Add(-1) == 0 {
-		unix.Close(p.srcFd)
-		unix.Close(p.dstFd)
+		closeFd(p.srcFd, p.raw)
+		closeFd(p.dstFd, p.raw)
 	}
 }
 
@@ -78,20 +79,21 @@ func (w *worker) listed(t task) (done bool, err error) {
 	slices.SortFunc(p.dirs, func(a, b entry) int {
 		return bytes.Compare(p.names[a.off:a.end-1], p.names[b.off:b.end-1])
 	})
-	srcFd, err := openDirPath(unix.AT_FDCWD, t.src)
+	raw := w.raw()
+	srcFd, err := w.openPath(t.src, raw)
 	if err != nil {
 		return true, fmt.Errorf("failed to open store directory %q: %w", t.src, err)
 	}
-	dstFd, err := openDirPath(unix.AT_FDCWD, t.dst)
+	dstFd, err := w.openPath(t.dst, raw)
 	if err != nil {
-		unix.Close(srcFd)
+		closeFd(srcFd, raw)
 		return true, fmt.Errorf("failed to open directory %q: %w", t.dst, err)
 	}
-	p.srcFd, p.dstFd, p.srcPath, p.dstPath, p.copy = srcFd, dstFd, t.src, t.dst, t.copy
+	p.srcFd, p.dstFd, p.srcPath, p.dstPath, p.copy, p.raw = srcFd, dstFd, t.src, t.dst, t.copy, raw
 	p.refs.Store(1)
 	defer p.release()
 	for _, d := range p.dirs {
-		err := mkdirat(dstFd, p.name(d))
+		err := mkdirat(dstFd, p.name(d), raw)
 		if err == nil {
 			w.res.Dirs++
 		} else if err != unix.EEXIST {
@@ -104,11 +106,13 @@ func (w *worker) listed(t task) (done bool, err error) {
 // linkListed links the package's files lo..hi, handing half of what is
 // left to an idle worker now and then.
 func (w *worker) linkListed(p *listedPkg, lo, hi int) error {
+	hardlink := w.m.method == Hardlink && !p.copy
 	for i := lo; i < hi; i++ {
-		if (i-lo)&63 == 0 {
+		if (i-lo)%rawWindow == 0 {
 			if w.m.stopped.Load() {
 				return nil
 			}
+			w.rawCalls(i - lo)
 			if hi-i >= 2*minShare && w.m.q.hungry() {
 				if w.pkg == p {
 					w.pkg = nil // shared now: the next package gets its own buffers
@@ -121,9 +125,19 @@ func (w *worker) linkListed(p *listedPkg, lo, hi int) error {
 		}
 		e := p.files[i]
 		var err error
-		if e.link {
+		switch {
+		case e.link:
 			err = w.symlink(p.srcFd, p.dstFd, p.name(e), p.srcPath, p.dstPath, p.copy)
-		} else {
+		case hardlink && w.raw():
+			// The common case, kept to one call deep: after every system
+			// call the caches are cold, and each function is more to load.
+			name := p.name(e)
+			if linkat(p.srcFd, name, p.dstFd, name, true) == nil {
+				w.res.Files++
+				continue
+			}
+			fallthrough // EEXIST, a fallback to copy, or an error to report
+		default:
 			err = w.file(p.srcFd, p.dstFd, p.name(e), p.srcPath, p.dstPath, p.copy)
 		}
 		if err != nil {

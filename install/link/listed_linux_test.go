@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lockstep-dev/lockstep/cache/store"
 )
@@ -146,5 +148,57 @@ func TestMaterializeFromStoreIndex(t *testing.T) {
 	delete(got, "bin/link with space")
 	if d := diffTrees(want, got); d != "" {
 		t.Error(d)
+	}
+}
+
+// A run whose linking is slow (slowCall forced down to zero here; a store
+// on a cold disk in real life) switches to blocking system calls once and
+// starts the held-back workers; a fast one stays raw. Either way every file
+// is linked.
+func TestMaterializeSwitchesToBlocking(t *testing.T) {
+	tests := []struct {
+		name     string
+		slowCall time.Duration
+		want     int32 // switches
+	}{
+		{"slow", 0, 1},
+		{"fast", time.Hour, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			tr := tree{}
+			for i := range 300 {
+				tr[fmt.Sprintf("lib/f%d.js", i)] = fmt.Sprint(i)
+			}
+			var jobs []Job
+			for j := range 2*runtime.GOMAXPROCS(0) + 2 {
+				src := filepath.Join(root, "store", fmt.Sprint(j))
+				writeTree(t, src, tr)
+				jobs = append(jobs, Job{Src: src, Dst: filepath.Join(root, "nm", fmt.Sprint(j))})
+			}
+			old := slowCall
+			slowCall = tc.slowCall
+			defer func() { slowCall = old }()
+			var switches atomic.Int32
+			testHookBlocking = func() { switches.Add(1) }
+			defer func() { testHookBlocking = nil }()
+			var l walkLister
+			res, err := Materialize(context.Background(), jobs, Options{Method: Hardlink, List: l.list})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := switches.Load(); got != tc.want {
+				t.Errorf("switched to blocking system calls %d times, want %d", got, tc.want)
+			}
+			if res.Files != 300*len(jobs) {
+				t.Errorf("linked %d files, want %d", res.Files, 300*len(jobs))
+			}
+			for _, j := range jobs {
+				if d := diffTrees(full(tr), readTree(t, j.Dst)); d != "" {
+					t.Fatal(d)
+				}
+			}
+		})
 	}
 }

@@ -111,9 +111,17 @@ func Materialize(ctx context.Context, jobs []Job, o Options) (Result, error) {
 	stop := context.AfterFunc(ctx, func() { m.fail(ctx.Err()) })
 	defer stop()
 
+	// With raw system calls (see rawCalls) workers beyond GOMAXPROCS would
+	// only queue for a P; they help when calls wait for the disk. So by
+	// default only GOMAXPROCS workers start, and the rest when the run
+	// switches to blocking system calls.
+	eager := n
+	if o.Concurrency <= 0 && rawSyscalls {
+		eager = min(n, runtime.GOMAXPROCS(0))
+	}
 	results := make([]Result, n)
 	var wg sync.WaitGroup
-	for i := range n {
+	start := func(i int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -121,6 +129,15 @@ func Materialize(ctx context.Context, jobs []Job, o Options) (Result, error) {
 			w.run()
 			results[i] = w.res
 		}()
+	}
+	// Called by a running worker, so the WaitGroup is not at zero.
+	m.spare = func() {
+		for i := eager; i < n; i++ {
+			start(i)
+		}
+	}
+	for i := range eager {
+		start(i)
 	}
 	wg.Wait()
 	var res Result
@@ -153,9 +170,14 @@ type materializer struct {
 	method  Method
 	list    func(src string, buf []byte, fn func(kind byte, rel []byte) error) ([]byte, error)
 	stopped atomic.Bool
-	errMu   sync.Mutex
-	err     error
-	q       queue
+	// blocking is set once system calls are seen to wait for the disk: the
+	// Linux workers then stop making raw system calls (see rawCalls), and
+	// spare starts the workers held back until then.
+	blocking atomic.Bool
+	spare    func()
+	errMu    sync.Mutex
+	err      error
+	q        queue
 }
 
 func (m *materializer) fail(err error) {
@@ -166,6 +188,20 @@ func (m *materializer) fail(err error) {
 	m.errMu.Unlock()
 	m.stopped.Store(true)
 	m.q.close()
+}
+
+// testHookBlocking, when set by a test, runs when a run switches to
+// blocking system calls.
+var testHookBlocking func()
+
+// setBlocking switches the run to blocking system calls, once.
+func (m *materializer) setBlocking() {
+	if m.blocking.CompareAndSwap(false, true) {
+		if testHookBlocking != nil {
+			testHookBlocking()
+		}
+		m.spare()
+	}
 }
 
 func (m *materializer) firstErr() error {
