@@ -1,11 +1,16 @@
 package lockfile
 
 import (
+	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 )
 
 // trickyNames builds a few hundred names that stress ICU collation:
@@ -108,6 +113,49 @@ func TestLocaleCompareConcurrent(t *testing.T) {
 	for range 8 {
 		if got := <-done; !slices.Equal(got, want) {
 			t.Error("concurrent sort differs")
+		}
+	}
+}
+
+// TestASCIIKeys checks that asciiKey orders ASCII strings exactly as the
+// collator does, on random strings over every ASCII character with package
+// names' characters most likely, and on the tricky names.
+func TestASCIIKeys(t *testing.T) {
+	c := collate.New(language.English)
+	ks := newKeySorter()
+	r := rand.New(rand.NewPCG(5, 6))
+	const common = "abcdefghijklmnopqrstuvwxyzABCZ0129-_./@~!"
+	gen := func() string {
+		b := make([]byte, r.IntN(12))
+		for i := range b {
+			if r.IntN(4) == 0 {
+				b[i] = byte(r.IntN(128))
+			} else {
+				b[i] = common[r.IntN(len(common))]
+			}
+		}
+		return string(b)
+	}
+	var names []string
+	for _, n := range trickyNames() {
+		if isASCII(n) {
+			names = append(names, n)
+		}
+	}
+	for range 20000 {
+		names = append(names, gen())
+	}
+	sign := func(x int) int { return min(max(x, -1), 1) }
+	for i := range 200000 {
+		a, b := names[r.IntN(len(names))], names[r.IntN(len(names))]
+		if i%4 == 0 && len(a) > 0 { // near misses: one character changed
+			j := r.IntN(len(a))
+			b = a[:j] + string(common[r.IntN(len(common))]) + a[j+1:]
+		}
+		want := sign(c.CompareString(a, b))
+		got := sign(bytes.Compare(ks.asciiKey(a), ks.asciiKey(b)))
+		if got != want {
+			t.Fatalf("asciiKey order of %q and %q is %d, the collator's %d", a, b, got, want)
 		}
 	}
 }

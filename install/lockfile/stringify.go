@@ -217,9 +217,18 @@ func (e *encoder) sortedKeys(n int, each func(yield func(string, bool))) []strin
 		ks = append(ks, sortKey{key: k, obj: obj, pref: pref})
 	})
 	if len(ks) > 1 {
+		// Keys from asciiKey order ASCII strings as ICU keys do but only
+		// compare among themselves.
+		key := e.sorter.asciiKey
+		for i := range ks {
+			if ks[i].pref < 0 && !isASCII(ks[i].key) {
+				key = e.sorter.key
+				break
+			}
+		}
 		for i := range ks {
 			if ks[i].pref < 0 {
-				ks[i].ck = e.sorter.key(ks[i].key)
+				ks[i].ck = key(ks[i].key)
 			}
 		}
 	}
