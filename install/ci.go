@@ -17,7 +17,6 @@
 package install
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -73,14 +72,16 @@ type Options struct {
 	MinRetryDelay, MaxRetryDelay time.Duration
 }
 
-// extractConcurrency is how many tarballs are extracted at once: enough to
-// keep every core busy while some extractions wait on the filesystem, few
-// enough that they do not contend for the filesystem's locks.
+// extractConcurrency is how many tarballs are extracted at once. An
+// extraction streams from the network, so a slot also waits for bytes:
+// enough slots keep every core busy while some wait on the network or the
+// filesystem, few enough that they do not contend for the filesystem's
+// locks (64 raised the system time of a cold medium install by a tenth).
 func extractConcurrency(getenv func(string) string) int {
 	if v, err := strconv.Atoi(getenv("LOCKSTEP_EXTRACT_CONCURRENCY")); err == nil && v > 0 {
 		return v
 	}
-	return 2 * runtime.GOMAXPROCS(0)
+	return 8 * runtime.GOMAXPROCS(0)
 }
 
 // Result summarizes an install.
@@ -520,57 +521,26 @@ func resetDir(dir string) error {
 	return os.Mkdir(dir, 0o755)
 }
 
-// maxBuffered is the largest tarball held in memory before extraction.
-// Most tarballs are far smaller; larger ones stream into extraction.
-const maxBuffered = 1 << 20
-
-// download fetches one tarball and extracts it into tmp. A tarball of up to
-// maxBuffered bytes is read whole and verified before anything is written;
-// a larger one streams into extraction while it is hashed and is verified
-// at its end. Either way the store only renames tmp into place after the
-// integrity check passed, so an unverified package is never installed.
-// Extraction (CPU and filesystem bound) runs in a few slots while many
-// downloads (network bound) proceed.
-// download fetches and extracts it into tmp, returning what is on disk for
-// the store's index (learned while extracting: nothing is read back).
+// download fetches one tarball and extracts it into tmp as it arrives,
+// hashing it on the way, and verifies its integrity at the end. The store
+// only renames tmp into place after that check passed, so an unverified
+// package is never installed; a failed check or a broken connection is
+// retried into an emptied tmp. Requests go out from many downloads at
+// once, and a response waits in the socket for one of the extraction slots
+// (CPU and filesystem bound work). Streaming holds no tarball in memory:
+// buffering them whole cost a zeroed buffer per tarball and most of a cold
+// install's page faults.
+// It returns what is on disk for the store's index (learned while
+// extracting: nothing is read back).
 func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) ([]store.IndexEntry, error) {
 	var index []store.IndexEntry
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer func() {
-		buf.Reset()
-		bufPool.Put(buf)
-	}()
 	attempts := 0
 	attempt := func(body io.Reader) error {
-		buf.Reset()
-		if s, ok := body.(interface{ Size() int64 }); ok && s.Size() > 0 && s.Size() <= maxBuffered {
-			// One allocation of the right size, not a doubling series
-			// (ReadFrom wants MinRead bytes free to see the end).
-			buf.Grow(int(s.Size()) + bytes.MinRead)
-		}
-		n, err := buf.ReadFrom(io.LimitReader(body, maxBuffered+1))
-		if err != nil {
-			return err
-		}
 		var v *integrity.Verifier
+		r := body
 		if it.sri != nil {
 			v = it.sri.NewVerifier()
-		}
-		var r io.Reader = bytes.NewReader(buf.Bytes())
-		if n > maxBuffered {
-			r = io.MultiReader(r, body)
-		} else if v != nil {
-			v.Write(buf.Bytes())
-			if err := v.Verify(); err != nil {
-				// A body damaged in transit is worth another download;
-				// a lockfile pinning the wrong integrity fails after the
-				// retries all the same.
-				return registry.MarkRetryable(err)
-			}
-			v = nil
-		}
-		if v != nil {
-			r = io.TeeReader(r, v)
+			r = io.TeeReader(body, v)
 		}
 		select {
 		case in.extractSlots <- struct{}{}:
@@ -586,11 +556,24 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) ([
 		}
 		res, err := extract.Extract(r, tmp, extract.Options{Bins: it.bins, Index: true})
 		if err != nil {
+			if v != nil {
+				// Damaged in transit (retry), or a bad tarball as
+				// published (fail): the hash of the whole body tells.
+				if _, cerr := io.Copy(io.Discard, r); cerr != nil {
+					return cerr
+				}
+				if verr := v.Verify(); verr != nil {
+					return registry.MarkRetryable(verr)
+				}
+			}
 			return err
 		}
 		index = res.Index
 		if v != nil {
-			return registry.MarkRetryable(v.Verify()) // Extract read the stream to its end
+			// Extract read the stream to its end. A body damaged in
+			// transit is worth another download; a lockfile pinning the
+			// wrong integrity fails after the retries all the same.
+			return registry.MarkRetryable(v.Verify())
 		}
 		return nil
 	}
@@ -621,10 +604,6 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) ([
 	}
 	return index, nil
 }
-
-// bufPool holds download buffers. They start at 256 KiB, above most
-// tarballs, so a download rarely grows (and clears) a new backing array.
-var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 256<<10)) }}
 
 func (in *installer) tarballFromPackument(ctx context.Context, name, version string) (string, error) {
 	var data []byte
