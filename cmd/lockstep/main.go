@@ -8,8 +8,10 @@ import (
 	"os"
 
 	"github.com/lockstep-dev/lockstep/internal/cli"
+	"github.com/lockstep-dev/lockstep/internal/memlimit"
 )
 
 func main() {
+	memlimit.Start(os.Getenv) // the process's GC policy; tests running cli.Main keep theirs
 	os.Exit(cli.Main(os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Getenv))
 }
