@@ -29,6 +29,10 @@ const IndexSuffix = ".idx"
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// UpdateCRC adds b to crc, the checksum an IndexEntry holds (CRC-32C): a
+// filler that reports its entries computes it while writing.
+func UpdateCRC(crc uint32, b []byte) uint32 { return crc32.Update(crc, castagnoli, b) }
+
 // ErrNoIndex is returned by Verify for an entry without an index (written
 // by an older lockstep, or damaged).
 var ErrNoIndex = errors.New("entry has no index")

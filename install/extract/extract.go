@@ -53,7 +53,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"path"
@@ -439,12 +438,10 @@ func (x *extractor) copy(fd int, r io.Reader, size int64, isBin bool) error {
 // write writes b, adding it to the file's CRC when indexing.
 func (x *extractor) write(fd int, b []byte) error {
 	if x.index != nil {
-		x.crc = crc32.Update(x.crc, castagnoli, b)
+		x.crc = store.UpdateCRC(x.crc, b)
 	}
 	return writeAll(fd, b)
 }
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // fileMode is the permission and special bits of a stat mode, as os.Lstat
 // reports them.
