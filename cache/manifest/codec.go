@@ -197,16 +197,6 @@ func (d *decoder) uv() uint64 {
 	return x
 }
 
-// inline reads a string written in place; it views the entry's buffer.
-func (d *decoder) inline() string {
-	n := d.count()
-	b := d.bytes(n)
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
-}
-
 // str reads a string written in place; it views the entry's buffer.
 func (d *decoder) str() string {
 	n := d.count()
@@ -288,13 +278,20 @@ func (d *decoder) packument() *packument.Packument {
 		return nil
 	}
 	n := d.count()
-	src := &entrySource{ends: d.bytes(4 * n), order: d.bytes(4 * n)}
+	ends, order := d.bytes(4*n), d.bytes(4*n)
+	var recs []byte
 	if n > 0 && d.err == nil {
-		src.recs = d.bytes(int(binary.LittleEndian.Uint32(src.ends[len(src.ends)-4:])))
+		recs = d.bytes(int(binary.LittleEndian.Uint32(ends[len(ends)-4:])))
 	}
 	if d.err != nil {
 		return nil
 	}
+	sp, err := packument.NewSpans(recs, ends)
+	if err != nil {
+		d.err = fmt.Errorf("version records: %w", err)
+		return nil
+	}
+	src := &entrySource{recs: sp, order: order}
 	if err := src.check(); err != nil {
 		d.err = err
 		return nil
@@ -307,31 +304,22 @@ func (d *decoder) packument() *packument.Packument {
 // viewed in the entry's buffer, found by binary search over their indexes
 // sorted by version.
 type entrySource struct {
-	recs  []byte // the records, back to back
-	ends  []byte // each record's end in recs, uint32 little-endian
-	order []byte // record indexes sorted by version, uint32 little-endian
+	recs  packument.Spans // the records
+	order []byte          // record indexes sorted by version, uint32 little-endian
 }
 
-func (s *entrySource) Len() int { return len(s.ends) / 4 }
-
-func (s *entrySource) record(i int) []byte {
-	start := uint32(0)
-	if i > 0 {
-		start = binary.LittleEndian.Uint32(s.ends[4*i-4:])
-	}
-	return s.recs[start:binary.LittleEndian.Uint32(s.ends[4*i:])]
-}
+func (s *entrySource) Len() int { return s.recs.Len() }
 
 // At decodes record i; check has made sure it decodes.
 func (s *entrySource) At(i int) (packument.Summary, []byte) {
-	d := decoder{buf: s.record(i)}
+	d := decoder{buf: s.recs.At(i)}
 	sum := packument.Summary{Version: d.str(), Deprecated: d.str(), Published: d.time(), EngineNode: d.str(), EngineNPM: d.str()}
 	return sum, d.buf[:len(d.buf):len(d.buf)]
 }
 
 // version is record i's version string.
 func (s *entrySource) version(i int) string {
-	d := decoder{buf: s.record(i)}
+	d := decoder{buf: s.recs.At(i)}
 	return d.str()
 }
 
@@ -354,19 +342,13 @@ func (s *entrySource) Find(v string) int {
 	return -1
 }
 
-// check verifies what At and Find rely on: record ends in order and within
-// the records, every record's summary within it, and the sorted indexes a
-// permutation in version order.
+// check verifies what At and Find rely on (the spans are checked): every
+// record's summary within it, and the sorted indexes a permutation in
+// version order.
 func (s *entrySource) check() error {
 	n := s.Len()
-	prev := uint32(0)
 	for i := range n {
-		e := binary.LittleEndian.Uint32(s.ends[4*i:])
-		if e < prev || uint64(e) > uint64(len(s.recs)) {
-			return fmt.Errorf("version record %d ends at %d (previous %d, records %d bytes)", i, e, prev, len(s.recs))
-		}
-		prev = e
-		d := decoder{buf: s.record(i)}
+		d := decoder{buf: s.recs.At(i)}
 		d.str()
 		d.str()
 		d.time()

@@ -31,32 +31,27 @@ import (
 // (NewTableView); Len and Str read both.
 type Table struct {
 	Strs []string
-	blob []byte // a view: the strings back to back
-	ends []byte // a view: each string's end in blob, uint32 little-endian
+	view *Spans // set by NewTableView
 }
 
 // Len is the number of strings.
 func (t *Table) Len() int {
-	if t.ends != nil {
-		return len(t.ends) / 4
+	if t.view != nil {
+		return t.view.Len()
 	}
 	return len(t.Strs)
 }
 
 // Str returns string i; i must be below Len.
 func (t *Table) Str(i int) string {
-	if t.ends == nil {
+	if t.view == nil {
 		return t.Strs[i]
 	}
-	start := uint32(0)
-	if i > 0 {
-		start = binary.LittleEndian.Uint32(t.ends[4*i-4:])
-	}
-	end := binary.LittleEndian.Uint32(t.ends[4*i:])
-	if start == end {
+	b := t.view.At(i)
+	if len(b) == 0 {
 		return ""
 	}
-	return unsafe.String(&t.blob[start], int(end-start))
+	return unsafe.String(&b[0], len(b))
 }
 
 const (

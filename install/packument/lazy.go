@@ -81,23 +81,52 @@ func (p *Packument) Len() int {
 	return len(p.Versions)
 }
 
-// NewTableView returns a table over strings stored back to back in blob,
-// string i ending at the little-endian uint32 ends[4i:4i+4]. It checks the
-// ends are in order and within blob, so Str cannot fail.
-func NewTableView(blob, ends []byte) (*Table, error) {
+// Spans are byte strings stored back to back in blob, span i ending at
+// the little-endian uint32 ends[4i:4i+4]: the encoded form of a table's
+// strings, and of the manifest cache's version records.
+type Spans struct {
+	blob, ends []byte
+}
+
+// NewSpans checks that the ends are in order and within blob, so At cannot
+// fail.
+func NewSpans(blob, ends []byte) (Spans, error) {
 	if len(ends)%4 != 0 {
-		return nil, fmt.Errorf("%w: table ends of %d bytes", ErrSection, len(ends))
+		return Spans{}, fmt.Errorf("%w: span ends of %d bytes", ErrSection, len(ends))
 	}
 	if uint64(len(blob)) > 1<<32-1 {
-		return nil, fmt.Errorf("%w: table of %d bytes", ErrSection, len(blob))
+		return Spans{}, fmt.Errorf("%w: spans of %d bytes", ErrSection, len(blob))
 	}
 	prev := uint32(0)
 	for i := 0; i < len(ends); i += 4 {
 		e := binary.LittleEndian.Uint32(ends[i:])
 		if e < prev || e > uint32(len(blob)) {
-			return nil, fmt.Errorf("%w: table string %d ends at %d (previous %d, blob %d bytes)", ErrSection, i/4, e, prev, len(blob))
+			return Spans{}, fmt.Errorf("%w: span %d ends at %d (previous %d, %d bytes)", ErrSection, i/4, e, prev, len(blob))
 		}
 		prev = e
 	}
-	return &Table{blob: blob, ends: ends}, nil
+	return Spans{blob: blob, ends: ends}, nil
+}
+
+// Len is the number of spans.
+func (s Spans) Len() int { return len(s.ends) / 4 }
+
+// At returns span i; i must be below Len.
+func (s Spans) At(i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = binary.LittleEndian.Uint32(s.ends[4*i-4:])
+	}
+	end := binary.LittleEndian.Uint32(s.ends[4*i:])
+	return s.blob[start:end:end]
+}
+
+// NewTableView returns a table viewing strings stored as spans (see
+// NewSpans).
+func NewTableView(blob, ends []byte) (*Table, error) {
+	sp, err := NewSpans(blob, ends)
+	if err != nil {
+		return nil, err
+	}
+	return &Table{view: &sp}, nil
 }
