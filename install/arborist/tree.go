@@ -131,7 +131,7 @@ func (b *builder) reload(e *Edge) {
 // peer set: a few nodes) it walks the tree, like arborist does everywhere.
 func (b *builder) reloadNamed(p *Node, name string) {
 	var todo []*Edge
-	if _, top := p.under(nil); top.virtual() {
+	if p.root().virtual() {
 		var walk func(n *Node)
 		walk = func(n *Node) {
 			if e := n.outIdx[name]; e != nil {

@@ -206,11 +206,9 @@ func Preload(ctx context.Context, roots []Request, o Options) (*Result, error) {
 	// The roots count as one pending unit until all are queued, so that a
 	// fast worker finishing the first root cannot see zero.
 	pl.pending.Add(1)
-	for _, r := range roots {
-		if err := pl.request(r.Name, r.Spec, r.Optional, nil, false); err != nil {
-			pl.close()
-			return nil, err
-		}
+	if err := pl.roots(roots); err != nil {
+		pl.close()
+		return nil, err
 	}
 	if o.Late != nil {
 		pl.pending.Add(1) // until the late roots are queued
@@ -228,12 +226,7 @@ func Preload(ctx context.Context, roots []Request, o Options) (*Result, error) {
 			if err != nil {
 				return err
 			}
-			for _, r := range late {
-				if err := pl.request(r.Name, r.Spec, r.Optional, nil, false); err != nil {
-					return err
-				}
-			}
-			return nil
+			return pl.roots(late)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -243,6 +236,16 @@ func Preload(ctx context.Context, roots []Request, o Options) (*Result, error) {
 		return nil, fmt.Errorf("failed to preload: %w", err)
 	}
 	return pl.result, nil
+}
+
+// roots queues requests that nothing in the closure made.
+func (pl *pool) roots(rs []Request) error {
+	for _, r := range rs {
+		if err := pl.request(r.Name, r.Spec, r.Optional, nil, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // request dedups and queues one dependency edge.
