@@ -1,6 +1,10 @@
 package packument
 
-import "github.com/lockstep-dev/lockstep/internal/jsonlite"
+import (
+	"unsafe"
+
+	"github.com/lockstep-dev/lockstep/internal/jsonlite"
+)
 
 // rawFromFields fills r from a version's fields the way decoding their JSON
 // object with sonic would, for the shapes real documents use: strings
@@ -75,11 +79,13 @@ func rawFromFields(fields []Field, r *rawVersion) bool {
 }
 
 // rawMessage is raw as the raw message sonic would keep: the value's text.
+// It views raw (the message is only read), as sonic's NoCopyRawMessage
+// views its input.
 func rawMessage(raw string) []byte {
 	if raw == "" {
 		return nil
 	}
-	return []byte(raw)
+	return unsafe.Slice(unsafe.StringData(raw), len(raw))
 }
 
 // simpleString reads a string field: a JSON string without escapes, or
