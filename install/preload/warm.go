@@ -193,32 +193,33 @@ func ProjectOverrides(dir string) (map[string]string, error) {
 }
 
 func lockReqs(dir string) ([]Request, error) {
-	lf, _, err := lockfile.Read(dir)
+	pins, _, err := lockfile.ReadPins(dir)
 	if errors.Is(err, lockfile.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the lockfile of %q: %w", dir, err)
 	}
-	keys := make([]string, 0, len(lf.Packages))
-	for k := range lf.Packages {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	// A version pinned at several places is asked for once.
+	seen := make(map[string]bool, len(pins))
 	var out []Request
-	for _, k := range keys {
-		p := lf.Packages[k]
-		i := strings.LastIndex(k, "node_modules/")
-		if i < 0 || p.Link || p.InBundle || p.Version == "" || semver.Valid(p.Version, false) == "" {
+	for _, p := range pins {
+		i := strings.LastIndex(p.Loc, "node_modules/")
+		if i < 0 || p.Link || p.InBundle || p.Version == "" {
 			continue
-		}
-		name := p.Name
-		if name == "" {
-			name = k[i+len("node_modules/"):]
 		}
 		if p.Resolved != "" && !strings.HasPrefix(p.Resolved, "http://") && !strings.HasPrefix(p.Resolved, "https://") {
 			continue // git, file
 		}
+		name := p.Name
+		if name == "" {
+			name = p.Loc[i+len("node_modules/"):]
+		}
+		key := name + "@" + p.Version
+		if seen[key] || semver.Valid(p.Version, false) == "" {
+			continue
+		}
+		seen[key] = true
 		// Lockfile pins are best effort (a pinned version may be gone from
 		// the registry): their failures are soft.
 		out = append(out, Request{Name: name, Spec: p.Version, Optional: true})

@@ -197,6 +197,51 @@ func (p *Scanner) value(depth int) (any, bool) {
 	return nil, false // numbers and anything unexpected
 }
 
+// Skip passes over one value without building it. It accepts what Value
+// accepts, and also objects that repeat a key: a caller that skips a value
+// does not care which of its members would win.
+func (p *Scanner) Skip() bool { return p.skip(0) }
+
+func (p *Scanner) skip(depth int) bool {
+	if depth > MaxDepth || p.I >= len(p.S) {
+		return false
+	}
+	switch p.S[p.I] {
+	case '"':
+		_, ok := p.Str()
+		return ok
+	case 't':
+		return p.word("true")
+	case 'f':
+		return p.word("false")
+	case 'n':
+		return p.word("null")
+	case '[':
+		p.I++
+		p.WS()
+		if p.Eat(']') {
+			return true
+		}
+		for {
+			p.WS()
+			if !p.skip(depth + 1) {
+				return false
+			}
+			p.WS()
+			if p.Eat(']') {
+				return true
+			}
+			if !p.Eat(',') {
+				return false
+			}
+		}
+	case '{':
+		p.I++
+		return p.Members(func(string) bool { return p.skip(depth + 1) })
+	}
+	return false
+}
+
 func (p *Scanner) word(w string) bool {
 	if strings.HasPrefix(p.S[p.I:], w) {
 		p.I += len(w)

@@ -84,7 +84,46 @@ func TestSmallInt(t *testing.T) {
 	}
 }
 
-// FuzzValue: whatever Value reads, encoding/json reads the same.
+// skipAll reports whether Skip passes over all of s but whitespace.
+func skipAll(s string) bool {
+	p := Scanner{S: s}
+	p.WS()
+	return p.Skip() && p.End()
+}
+
+func TestSkip(t *testing.T) {
+	for _, c := range []struct {
+		in string
+		ok bool
+	}{
+		{`"a"`, true},
+		{` [true, false, null, [], {}] `, true},
+		{`{"a":["b",{"c":null}],"d":true}`, true},
+		{`{"a":"1","a":"2"}`, true}, // a repeated key does not matter to a skip
+		{`1`, false},
+		{`{"a":1}`, false},
+		{`"a\"b"`, false},
+		{`["a",]`, false},
+		{`{"a" "b"}`, false},
+		{`{"a":"b"} x`, false},
+		{`nul`, false},
+		{``, false},
+	} {
+		if got := skipAll(c.in); got != c.ok {
+			t.Errorf("Skip(%q) = %v, want %v", c.in, got, c.ok)
+		}
+	}
+	deep := ""
+	for range MaxDepth + 2 {
+		deep = "[" + deep + "]"
+	}
+	if skipAll(deep) {
+		t.Errorf("Skip passed %d levels of nesting", MaxDepth+2)
+	}
+}
+
+// FuzzValue: whatever Value reads, encoding/json reads the same; Skip
+// passes over exactly what Value reads.
 func FuzzValue(f *testing.F) {
 	for _, s := range []string{`{"a":["b",{"c":null}],"d":true}`, `[]`, `"x"`, `{"a":"1","b":"2"}`, `[true,false,null]`} {
 		f.Add(s)
@@ -94,6 +133,13 @@ func FuzzValue(f *testing.F) {
 			return // encoding/json replaces invalid UTF-8; callers decode it first
 		}
 		got, ok := Value(s)
+		if skipped := skipAll(s); ok && !skipped {
+			t.Fatalf("Skip refused %q, which Value reads", s)
+		} else if skipped && !ok {
+			if err := json.Unmarshal([]byte(s), new(any)); err != nil {
+				t.Fatalf("Skip passed %q, which encoding/json refuses: %v", s, err)
+			}
+		}
 		if !ok {
 			return
 		}
