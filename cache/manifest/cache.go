@@ -59,6 +59,28 @@ type regDir struct {
 	absent bool
 	stored sync.Map // names stored while absent
 	made   atomic.Bool
+
+	mu   sync.Mutex
+	dirf atomic.Pointer[os.File] // the directory, open once it exists
+}
+
+// open returns the directory, opened once: entries are opened relative to
+// it. A failure is not remembered (the directory may be made later).
+func (r *regDir) open() (*os.File, error) {
+	if f := r.dirf.Load(); f != nil {
+		return f, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f := r.dirf.Load(); f != nil {
+		return f, nil
+	}
+	f, err := os.Open(r.path)
+	if err != nil {
+		return nil, err
+	}
+	r.dirf.Store(f)
+	return f, nil
 }
 
 // look reports whether the directory was absent when first looked at.
@@ -113,10 +135,19 @@ func canonRegistry(registry string) string {
 	return strings.TrimRight(registry, "/") + "/"
 }
 
-// path is the entry file of name. Names are URL-safe in the registry; a
-// scoped name's "/" is escaped, and anything that could escape the
-// directory is refused.
+// path is the entry file of name.
 func (c *Cache) path(registry, name string) (string, error) {
+	file, err := entryFile(name)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(c.reg(registry).path, file), nil
+}
+
+// entryFile is the file name of name's entry. Names are URL-safe in the
+// registry; a scoped name's "/" is escaped, and anything that could escape
+// the directory is refused.
+func entryFile(name string) (string, error) {
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "\\\x00") ||
 		strings.HasPrefix(name, ".") || strings.Count(name, "/") > 1 {
 		return "", fmt.Errorf("failed to use the manifest cache: invalid package name %q", name)
@@ -125,14 +156,14 @@ func (c *Cache) path(registry, name string) (string, error) {
 	if strings.Contains(file, "/") {
 		return "", fmt.Errorf("failed to use the manifest cache: invalid package name %q", name)
 	}
-	return filepath.Join(c.reg(registry).path, file), nil
+	return file, nil
 }
 
 // Load reads name's entry for registry. It returns an error wrapping
 // ErrMiss when there is none (or it has another format version), and one
 // wrapping ErrCorrupt when the file fails its checksum or does not decode.
 func (c *Cache) Load(registry, name string) (*Entry, error) {
-	path, err := c.path(registry, name)
+	file, err := entryFile(name)
 	if err != nil {
 		return nil, err
 	}
@@ -142,19 +173,17 @@ func (c *Cache) Load(registry, name string) (*Entry, error) {
 			return nil, fmt.Errorf("failed to load %q: %w", name, ErrMiss)
 		}
 	}
-	f, err := os.Open(path)
+	dir, err := r.open()
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("failed to load %q: %w", name, ErrMiss)
+		}
+		return nil, fmt.Errorf("failed to load %q from the manifest cache: %w", name, err)
+	}
+	data, mtime, err := readEntry(dir, file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("failed to load %q: %w", name, ErrMiss)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("failed to load %q from the manifest cache: %w", name, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("failed to load %q from the manifest cache: %w", name, err)
-	}
-	data, err := readEntry(f, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("failed to load %q from the manifest cache: %w", name, err)
 	}
@@ -162,27 +191,14 @@ func (c *Cache) Load(registry, name string) (*Entry, error) {
 	if errors.Is(err, errVersion) {
 		return nil, fmt.Errorf("failed to load %q: %w (%v)", name, ErrMiss, err)
 	}
+	path := filepath.Join(r.path, file)
 	if err != nil {
 		return nil, fmt.Errorf("failed to load %q from the manifest cache %q: %w", name, path, err)
 	}
 	if m.Name != name || canonRegistry(m.Registry) != canonRegistry(registry) {
 		return nil, fmt.Errorf("failed to load %q from the manifest cache %q: %w: entry is for %q from %q", name, path, ErrCorrupt, m.Name, m.Registry)
 	}
-	return &Entry{Packument: p, Validators: m.Validators, Fetched: st.ModTime()}, nil
-}
-
-// readAll reads size bytes of f into a new buffer.
-func readAll(f *os.File, size int64) ([]byte, error) {
-	b := make([]byte, size)
-	n := 0
-	for n < len(b) {
-		k, err := f.Read(b[n:])
-		n += k
-		if err != nil {
-			return b[:n], err
-		}
-	}
-	return b, nil
+	return &Entry{Packument: p, Validators: m.Validators, Fetched: mtime}, nil
 }
 
 var (
