@@ -14,7 +14,7 @@ import (
 
 // FormatVersion is the version of the on-disk entry format. Entries of
 // another version are misses (and are overwritten).
-const FormatVersion = 7
+const FormatVersion = 8
 
 var magic = [4]byte{'L', 'S', 'M', 'C'}
 
@@ -62,7 +62,7 @@ func encode(m meta, p *packument.Packument) ([]byte, error) {
 		size += len(tab.Str(i))
 	}
 	for i, v := range all {
-		size += 8 + len(v.Version) + len(v.EngineNode) + len(v.EngineNPM) + len(v.Deprecated) + 16 + len(secs[i])
+		size += 12 + len(v.Version) + len(v.EngineNode) + len(v.EngineNPM) + len(v.Deprecated) + 16 + len(secs[i])
 	}
 	e := &encoder{body: make([]byte, headerSize, size)}
 	copy(e.body, magic[:])
@@ -111,6 +111,14 @@ func encode(m meta, p *packument.Packument) ([]byte, error) {
 	sort.SliceStable(order, func(a, b int) bool { return all[order[a]].Version < all[order[b]].Version })
 	for _, i := range order {
 		e.body = binary.LittleEndian.AppendUint32(e.body, i)
+	}
+	// The versions that parse, highest first (ties in the document's
+	// order): a pick walks them down to the first that satisfies instead
+	// of parsing every version (packument.Ranked).
+	ranked := packument.RankVersions(all)
+	e.uv(uint64(len(ranked)))
+	for _, i := range ranked {
+		e.body = binary.LittleEndian.AppendUint32(e.body, uint32(i))
 	}
 	recs := len(e.body)
 	for i, v := range all {
@@ -279,6 +287,7 @@ func (d *decoder) packument() *packument.Packument {
 	}
 	n := d.count()
 	ends, order := d.bytes(4*n), d.bytes(4*n)
+	ranked := d.bytes(4 * d.count())
 	var recs []byte
 	if n > 0 && d.err == nil {
 		recs = d.bytes(int(binary.LittleEndian.Uint32(ends[len(ends)-4:])))
@@ -291,7 +300,7 @@ func (d *decoder) packument() *packument.Packument {
 		d.err = fmt.Errorf("version records: %w", err)
 		return nil
 	}
-	src := &entrySource{recs: sp, order: order}
+	src := &entrySource{recs: sp, order: order, ranked: ranked}
 	if err := src.check(); err != nil {
 		d.err = err
 		return nil
@@ -304,9 +313,14 @@ func (d *decoder) packument() *packument.Packument {
 // viewed in the entry's buffer, found by binary search over their indexes
 // sorted by version.
 type entrySource struct {
-	recs  packument.Spans // the records
-	order []byte          // record indexes sorted by version, uint32 little-endian
+	recs   packument.Spans // the records
+	order  []byte          // record indexes sorted by version, uint32 little-endian
+	ranked []byte          // indexes of the versions that parse, highest first, uint32 little-endian
 }
+
+func (s *entrySource) Ranked() int { return len(s.ranked) / 4 }
+
+func (s *entrySource) RankedAt(k int) int { return int(binary.LittleEndian.Uint32(s.ranked[4*k:])) }
 
 func (s *entrySource) Len() int { return s.recs.Len() }
 
@@ -369,6 +383,14 @@ func (s *entrySource) check() error {
 			return fmt.Errorf("sorted index %d: version %q after %q", k, v, last)
 		}
 		last = v
+	}
+	// The ranking is the encoder's (the checksum vouches for it); only its
+	// bounds are checked here, since checking its order means parsing
+	// every version, which is what it saves.
+	for k := range s.Ranked() {
+		if i := s.RankedAt(k); i >= n {
+			return fmt.Errorf("ranked index %d is %d of %d versions", k, i, n)
+		}
 	}
 	return nil
 }

@@ -3,8 +3,11 @@ package packument
 import (
 	"encoding/binary"
 	"fmt"
+	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/lockstep-dev/lockstep/install/semver"
 )
 
 // Source holds a packument's versions in an encoded form outside this
@@ -129,4 +132,58 @@ func NewTableView(blob, ends []byte) (*Table, error) {
 		return nil, err
 	}
 	return &Table{view: &sp}, nil
+}
+
+// Ranked is implemented by a Source that ranks its versions by semver
+// precedence, so that a range pick can walk down from the highest version
+// instead of parsing every one.
+type Ranked interface {
+	// Ranked is how many versions parse loosely.
+	Ranked() int
+	// RankedAt is the index of the k-th highest of them; versions of
+	// equal precedence keep the document's order.
+	RankedAt(k int) int
+}
+
+// RankVersions ranks all as a Ranked Source does: the indexes of the
+// versions that parse loosely, highest first, ties in all's order.
+func RankVersions(all []*Version) []int {
+	parsed := make([]semver.Version, len(all))
+	var idx []int
+	for i, v := range all {
+		var ok bool
+		if parsed[i], ok = semver.ParseValue(v.Version, true); ok {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return semver.Compare(&parsed[idx[a]], &parsed[idx[b]]) > 0 })
+	return idx
+}
+
+// pickRanked is pick's walk down a ranked packument for range r without a
+// publication cutoff. It returns the winner when the highest satisfying
+// version is neither deprecated nor refused by engines (no other candidate
+// can outrank it), found=true and nil when no version satisfies, and
+// found=false when the full ranking has to decide.
+func pickRanked(p *Packument, r *semver.Range, node, npm string) (v *Version, found bool) {
+	if p.lazy == nil {
+		return nil, false
+	}
+	rk, ok := p.lazy.src.(Ranked)
+	if !ok {
+		return nil, false
+	}
+	for k := range rk.Ranked() {
+		i := rk.RankedAt(k)
+		s := p.summary(i)
+		sv, ok := semver.ParseValue(s.Version, true)
+		if !ok || !r.Test(&sv) {
+			continue
+		}
+		if s.Deprecated == "" && engineOK(&s, node, npm) {
+			return p.version(i), true
+		}
+		return nil, false
+	}
+	return nil, true
 }

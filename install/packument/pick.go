@@ -211,6 +211,11 @@ func pick(p *Packument, wanted string, typ SpecType, o PickOptions) *Version {
 			return v
 		}
 	}
+	if r != nil && o.Before.IsZero() {
+		if v, found := pickRanked(p, r, o.NodeVersion, o.NPMVersion); found {
+			return v
+		}
+	}
 	// Candidates are read as summaries; only the winner is materialized.
 	type cand struct {
 		i              int
