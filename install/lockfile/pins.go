@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/lockstep-dev/lockstep/internal/jsonlite"
@@ -39,11 +40,11 @@ func ReadPins(dir string) ([]Pin, string, error) {
 		if err != nil {
 			return nil, p, fmt.Errorf("failed to read lockfile %q: %w", p, err)
 		}
-		data = nodetext.Decode(bytes.TrimPrefix(data, []byte("\uFEFF")))
+		data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 		if pins, ok := scanPins(data); ok {
 			return pins, p, nil
 		}
-		l, err := parseGeneric(data, p, decoderNoCopy)
+		l, err := parseGeneric(nodetext.Decode(data), p, decoderNoCopy)
 		if err != nil {
 			return nil, p, err
 		}
@@ -62,8 +63,9 @@ func (l *Lockfile) Pins() []Pin {
 	return out
 }
 
-// scanPins is parseFast for pins: it takes the documents parseFast takes
-// and gives what (*Lockfile).Pins gives for them. It also takes repeated
+// scanPins is parseFast for pins, on the file's bytes before UTF-8
+// decoding: it takes the documents parseFast takes and gives what
+// (*Lockfile).Pins gives for them. It also takes repeated
 // keys in values it skips; it declines a location or a pin field given
 // twice.
 func scanPins(data []byte) ([]Pin, bool) {
@@ -111,8 +113,15 @@ func scanPins(data []byte) ([]Pin, bool) {
 		return nil, false
 	}
 	slices.SortFunc(pins, func(a, b Pin) int { return strings.Compare(a.Loc, b.Loc) })
-	for i := 1; i < len(pins); i++ {
-		if pins[i].Loc == pins[i-1].Loc {
+	for i := range pins {
+		if i > 0 && pins[i].Loc == pins[i-1].Loc {
+			return nil, false
+		}
+		// npm decodes the file as UTF-8 first (nodetext.Decode). Invalid
+		// bytes never touch the structure (they are not ASCII), so only the
+		// strings kept need checking, not the whole file.
+		if pin := &pins[i]; !utf8.ValidString(pin.Loc) || !utf8.ValidString(pin.Name) ||
+			!utf8.ValidString(pin.Version) || !utf8.ValidString(pin.Resolved) {
 			return nil, false
 		}
 	}
