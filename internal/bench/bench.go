@@ -94,6 +94,8 @@ type bencher struct {
 	warm map[[2]string]bool
 	// skipPhase records (tool, phase) combinations that cannot run, and why.
 	skipPhase map[[2]string]string
+	// trashed counts what discard moved to the trash (unique names).
+	trashed int
 }
 
 // Run measures every (fixture, run, phase, tool) combination of o and returns
@@ -106,7 +108,7 @@ func Run(ctx context.Context, o Options) ([]Sample, error) {
 		return nil, err
 	}
 	b := &bencher{o: o, env: baseEnv(), warm: map[[2]string]bool{}, skipPhase: map[[2]string]string{}}
-	for _, d := range []string{"logs", "proj", "cache", "lockfiles", "floor"} {
+	for _, d := range []string{"logs", "proj", "cache", "lockfiles", "floor", "trash"} {
 		if err := os.MkdirAll(filepath.Join(o.WorkDir, d), 0o755); err != nil {
 			return nil, fmt.Errorf("failed to create work dir %q: %w", o.WorkDir, err)
 		}
@@ -168,9 +170,49 @@ func Run(ctx context.Context, o Options) ([]Sample, error) {
 				}
 			}
 		}
+		if err := b.purge(ctx); err != nil {
+			return b.samples, fmt.Errorf("failed to finish benchmark: %w", err)
+		}
 	}
 	return b.samples, ctx.Err()
 }
+
+// discard moves path, if it exists, into the work directory's trash
+// instead of deleting it: nothing is deleted between timed runs (see
+// settle), only by purge once a fixture's runs are done.
+func (b *bencher) discard(path string) error {
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	b.trashed++
+	dst := filepath.Join(b.o.WorkDir, "trash", fmt.Sprintf("%d-%s", b.trashed, filepath.Base(path)))
+	if err := os.Rename(path, dst); err != nil {
+		return fmt.Errorf("failed to move %q out of the way: %w", path, err)
+	}
+	return nil
+}
+
+// purge deletes the trash and, with Settle set, syncs and waits out ext4's
+// memory of the deleted inodes (60 s; see settle) before the next timed
+// run.
+func (b *bencher) purge(ctx context.Context) error {
+	trash := filepath.Join(b.o.WorkDir, "trash")
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("failed to empty %q: %w", trash, err)
+	}
+	if err := os.MkdirAll(trash, 0o755); err != nil {
+		return fmt.Errorf("failed to create %q: %w", trash, err)
+	}
+	if b.o.Settle <= 0 {
+		return nil
+	}
+	fmt.Fprintf(b.o.Stdout, "bench: emptied the trash; waiting %v before the next timed run\n", max(b.o.Settle, purgeWait).Round(time.Second))
+	return settle(ctx, max(b.o.Settle, purgeWait))
+}
+
+// purgeWait is how long ext4 without a journal remembers deleted inodes
+// (60 s), with a margin.
+const purgeWait = 65 * time.Second
 
 func (o *Options) normalize() error {
 	if o.Stdout == nil {
@@ -339,7 +381,7 @@ func (b *bencher) setupLockfiles(ctx context.Context, fx *fixture) {
 		logPath := filepath.Join(b.o.WorkDir, "logs", fmt.Sprintf("%s.%s.setup-lockfile.log", fx.name, t))
 		fmt.Fprintf(b.o.Stdout, "bench: %s: generating %s with %s\n", fx.name, lockfileName(t), cmd.Display)
 		m := measure(ctx, cmd.Argv, dir, append(append([]string{}, b.env...), cmd.Env...), logPath, b.o.Timeout)
-		_ = os.RemoveAll(cache)
+		_ = b.discard(cache)
 		if m.Err != "" {
 			fx.skip[t] = fmt.Sprintf("failed to generate %s: %s", lockfileName(t), m.Err)
 			fmt.Fprintf(b.o.Stderr, "bench: %s: %s\n", fx.name, fx.skip[t])
@@ -379,7 +421,7 @@ func fnv64(data []byte) uint64 {
 // freshProject makes dir an empty folder holding the fixture's project files
 // and, if lockfile is not empty, a copy of it.
 func (b *bencher) freshProject(fx *fixture, dir, lockfile string) error {
-	if err := os.RemoveAll(dir); err != nil {
+	if err := b.discard(dir); err != nil {
 		return fmt.Errorf("failed to clear project dir %q: %w", dir, err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -410,9 +452,9 @@ func copyFile(src, dst string) error {
 	return nil
 }
 
-// emptyDir removes dir and creates it again.
-func emptyDir(dir string) error {
-	if err := os.RemoveAll(dir); err != nil {
+// emptyDir moves dir to the trash and creates it again.
+func (b *bencher) emptyDir(dir string) error {
+	if err := b.discard(dir); err != nil {
 		return fmt.Errorf("failed to clear %q: %w", dir, err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -462,7 +504,7 @@ func (b *bencher) execute(ctx context.Context, fx *fixture, tool, phase string, 
 	}
 	if phase != PhaseWarm {
 		b.warm[key] = false
-		if err := emptyDir(cache); err != nil {
+		if err := b.emptyDir(cache); err != nil {
 			s.Err = err.Error()
 			return s
 		}
@@ -671,11 +713,11 @@ func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run, wor
 			return s, true
 		}
 		dst := filepath.Join(dir, "node_modules")
-		if err := os.RemoveAll(dst); err != nil {
+		if err := b.discard(dst); err != nil {
 			s.Err = err.Error()
 			return s, true
 		}
-		defer os.RemoveAll(dst)
+		defer b.discard(dst)
 		argv = []string{"cp", "-al", src, dst}
 		s.Command = "cp -al node_modules $DIR/node_modules"
 		s.Packages = countPackages(src)
@@ -726,7 +768,9 @@ func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run, wor
 // settle flushes dirty data and waits d before a timed command, so that
 // no tool pays for the previous one's writes and deletions: ext4 without a
 // journal scans past inodes deleted in the last 60 s (300 s more while their
-// inode table block is dirty) on every allocation.
+// inode table block is dirty) on every allocation. That is why runs do not
+// delete: what a run leaves goes to the trash (discard), emptied once per
+// fixture (purge).
 func settle(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
