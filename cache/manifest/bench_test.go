@@ -16,20 +16,30 @@ import (
 // benchDocs are the registry documents in $LOCKSTEP_PACKUMENT_DIR, or the
 // fake registry's when unset.
 func benchDocs(b *testing.B) map[string][]byte {
-	docs := map[string][]byte{}
-	if dir := os.Getenv("LOCKSTEP_PACKUMENT_DIR"); dir != "" {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				b.Fatal(err)
-			}
-			docs[filepath.Base(f)] = data
-		}
+	if docs := realDocs(b); docs != nil {
 		return docs
 	}
 	b.Skip("LOCKSTEP_PACKUMENT_DIR not set (point it at real packuments)")
 	return nil
+}
+
+// realDocs are the registry documents in $LOCKSTEP_PACKUMENT_DIR by file
+// name, nil when it is unset.
+func realDocs(tb testing.TB) map[string][]byte {
+	dir := os.Getenv("LOCKSTEP_PACKUMENT_DIR")
+	if dir == "" {
+		return nil
+	}
+	docs := map[string][]byte{}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		docs[filepath.Base(f)] = data
+	}
+	return docs
 }
 
 // flat is an eager, plain-struct form of a packument for gob and JSON.

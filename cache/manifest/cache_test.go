@@ -78,15 +78,8 @@ func fakeRegistry(t *testing.T) *testserver.Registry {
 func TestCodecRoundTrip(t *testing.T) {
 	reg := fakeRegistry(t)
 	docs := [][]byte{reg.Packument("a"), reg.Packument("@s/b")}
-	if dir := os.Getenv("LOCKSTEP_PACKUMENT_DIR"); dir != "" {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			docs = append(docs, b)
-		}
+	for _, b := range realDocs(t) {
+		docs = append(docs, b)
 	}
 	for _, doc := range docs {
 		p, err := packument.Decode(doc)

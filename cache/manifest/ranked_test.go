@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/lockstep-dev/lockstep/install/packument"
@@ -23,15 +21,8 @@ func TestRankedPickMatches(t *testing.T) {
 	for n := range 300 {
 		docs = append(docs, randomDoc(r, fmt.Sprintf("p%d", n)))
 	}
-	if dir := os.Getenv("LOCKSTEP_PACKUMENT_DIR"); dir != "" {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			docs = append(docs, b)
-		}
+	for _, b := range realDocs(t) {
+		docs = append(docs, b)
 	}
 	specs := []string{"*", "^1", "^1.2.0", "~1.1", ">=2 <3", "<1.0.0", "^2.0.0-0", "1.x || >=3.1", ">1.1.1-beta.1",
 		"<=2.0.0", "^0.1", "~0.0.3", "2", ">=1.0.0-alpha <1.0.0", "^4", "^19.0.0-0", "x.x.x", "!!"}

@@ -95,6 +95,17 @@ type Package struct {
 // exists, else package-lock.json. It returns the lockfile and the path read.
 // If neither exists the error wraps ErrNotFound.
 func Read(dir string) (*Lockfile, string, error) {
+	data, p, err := readIn(dir)
+	if err != nil {
+		return nil, p, err
+	}
+	l, err := parse(data, p, decoderNoCopy)
+	return l, p, err
+}
+
+// readIn reads the lockfile of the project in dir as Read finds it, and
+// returns its bytes and path.
+func readIn(dir string) ([]byte, string, error) {
 	for _, name := range []string{ShrinkwrapFile, PackageLock} {
 		p := filepath.Join(dir, name)
 		data, err := os.ReadFile(p)
@@ -104,8 +115,7 @@ func Read(dir string) (*Lockfile, string, error) {
 		if err != nil {
 			return nil, p, fmt.Errorf("failed to read lockfile %q: %w", p, err)
 		}
-		l, err := parse(data, p, decoderNoCopy)
-		return l, p, err
+		return data, p, nil
 	}
 	return nil, "", fmt.Errorf("failed to read lockfile in %q: %w", dir, ErrNotFound)
 }

@@ -2,11 +2,6 @@ package lockfile
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -31,26 +26,19 @@ type Pin struct {
 // cache is fast), and falls back to Read for anything its scan declines,
 // so errors are Read's.
 func ReadPins(dir string) ([]Pin, string, error) {
-	for _, name := range []string{ShrinkwrapFile, PackageLock} {
-		p := filepath.Join(dir, name)
-		data, err := os.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, p, fmt.Errorf("failed to read lockfile %q: %w", p, err)
-		}
-		data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-		if pins, ok := scanPins(data); ok {
-			return pins, p, nil
-		}
-		l, err := parseGeneric(nodetext.Decode(data), p, decoderNoCopy)
-		if err != nil {
-			return nil, p, err
-		}
-		return l.Pins(), p, nil
+	data, p, err := readIn(dir)
+	if err != nil {
+		return nil, p, err
 	}
-	return nil, "", fmt.Errorf("failed to read lockfile in %q: %w", dir, ErrNotFound)
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if pins, ok := scanPins(data); ok {
+		return pins, p, nil
+	}
+	l, err := parseGeneric(nodetext.Decode(data), p, decoderNoCopy)
+	if err != nil {
+		return nil, p, err
+	}
+	return l.Pins(), p, nil
 }
 
 // Pins lists l's packages entries as ReadPins does.
