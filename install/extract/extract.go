@@ -256,6 +256,12 @@ type extractor struct {
 	folded     map[string]string   // lowercased path -> first spelling
 	index      map[string]store.IndexEntry
 	crc        uint32 // of the file being copied, when indexing
+	written    int64  // bytes written to the file being copied
+	// modesKnown is set once a file's mode as fstat reports it matched
+	// the one computed from its permissions and the umask: the rest of the
+	// extraction computes modes instead of asking (a default ACL on the
+	// cache directory, which overrides the umask, keeps it unset).
+	modesKnown bool
 }
 
 func (x *extractor) warn(format string, args ...any) {
@@ -359,17 +365,28 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 			return fmt.Errorf("failed to chmod %q: %w", path.Join(x.dest, p), err)
 		}
 	}
-	x.crc = 0
+	x.crc, x.written = 0, 0
 	err = x.copy(fd, r, size, isBin)
 	if err == nil && x.index != nil {
-		// The mode and size as the kernel has them (a repeated entry keeps
-		// the first one's mode; a CRLF fix shortens a bin).
-		var st unix.Stat_t
-		if err = unix.Fstat(fd, &st); err != nil {
-			err = fmt.Errorf("failed to stat %q: %w", path.Join(x.dest, p), err)
-		} else {
-			x.index[p] = store.IndexEntry{Path: p, Mode: fileMode(st.Mode), Size: st.Size, CRC: x.crc}
+		// The mode and size the file has: a repeated entry keeps the first
+		// one's mode, a bin is chmodded, and a CRLF fix shortens a bin.
+		mode := os.FileMode(perm &^ processUmask)
+		if isBin {
+			mode = os.FileMode(0o777 &^ processUmask)
+		} else if prev, ok := x.index[p]; ok {
+			mode = prev.Mode
 		}
+		if !x.modesKnown {
+			// Checked with the kernel until one file agrees.
+			var st unix.Stat_t
+			if err = unix.Fstat(fd, &st); err != nil {
+				err = fmt.Errorf("failed to stat %q: %w", path.Join(x.dest, p), err)
+			} else {
+				x.modesKnown = fileMode(st.Mode) == mode && st.Size == x.written
+				mode, x.written = fileMode(st.Mode), st.Size
+			}
+		}
+		x.index[p] = store.IndexEntry{Path: p, Mode: mode, Size: x.written, CRC: x.crc}
 	}
 	if cerr := unix.Close(fd); err == nil && cerr != nil {
 		err = fmt.Errorf("failed to write %q: %w", path.Join(x.dest, p), cerr)
@@ -440,6 +457,7 @@ func (x *extractor) write(fd int, b []byte) error {
 	if x.index != nil {
 		x.crc = store.UpdateCRC(x.crc, b)
 	}
+	x.written += int64(len(b))
 	return writeAll(fd, b)
 }
 
