@@ -388,7 +388,7 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 		}
 		x.index[p] = store.IndexEntry{Path: p, Mode: mode, Size: x.written, CRC: x.crc}
 	}
-	if cerr := unix.Close(fd); err == nil && cerr != nil {
+	if cerr := sysClose(fd); err == nil && cerr != nil {
 		err = fmt.Errorf("failed to write %q: %w", path.Join(x.dest, p), cerr)
 	}
 	if err != nil {
@@ -403,7 +403,7 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 func (x *extractor) create(p string, perm uint32) (int, error) {
 	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_TRUNC | unix.O_CLOEXEC | unix.O_NOFOLLOW
 	for {
-		fd, err := unix.Openat(x.dfd, p, flags, perm)
+		fd, err := sysOpenat(x.dfd, p, flags, perm)
 		if err == unix.EINTR {
 			continue
 		}
@@ -413,7 +413,7 @@ func (x *extractor) create(p string, perm uint32) (int, error) {
 			}
 			delete(x.dirs, p)
 			delete(x.index, p)
-			fd, err = unix.Openat(x.dfd, p, flags, perm)
+			fd, err = sysOpenat(x.dfd, p, flags, perm)
 		}
 		return fd, err
 	}
@@ -500,7 +500,7 @@ func crlfShebang(b []byte) int {
 
 func writeAll(fd int, b []byte) error {
 	for len(b) > 0 {
-		n, err := unix.Write(fd, b)
+		n, err := sysWrite(fd, b)
 		if err == unix.EINTR {
 			continue
 		}
