@@ -209,12 +209,12 @@ func slowComparators(rng string, opts Options, re *regexps) []string {
 	if opts.Loose {
 		hr = re.hyphenRangeLoose
 	}
-	if m := hr.FindStringSubmatch(rng); m != nil {
+	if m := hr.get().FindStringSubmatch(rng); m != nil {
 		rng = hyphenReplace(m, opts.IncludePrerelease)
 	}
-	rng = re.comparatorTrim.ReplaceAllString(rng, "${1}${2}${3}")
-	rng = re.tildeTrim.ReplaceAllString(rng, "${1}~")
-	rng = re.caretTrim.ReplaceAllString(rng, "${1}^")
+	rng = re.comparatorTrim.get().ReplaceAllString(rng, "${1}${2}${3}")
+	rng = re.tildeTrim.get().ReplaceAllString(rng, "${1}~")
+	rng = re.caretTrim.get().ReplaceAllString(rng, "${1}^")
 
 	pieces := strings.Split(rng, " ")
 	for i, p := range pieces {
@@ -226,7 +226,7 @@ func slowComparators(rng string, opts Options, re *regexps) []string {
 		gte0 = re.gte0Pre
 	}
 	for i, c := range list {
-		list[i] = replaceFirst(gte0, jsTrim(c), "")
+		list[i] = replaceFirst(gte0.get(), jsTrim(c), "")
 	}
 	return list
 }
@@ -305,11 +305,11 @@ func isX(id string) bool { return id == "" || id == "x" || id == "X" || id == "*
 // parseComparatorString mirrors node-semver's parseComparator: it turns
 // carets, tildes, x-ranges and stars into primitive comparators.
 func parseComparatorString(comp string, opts Options, re *regexps) string {
-	comp = replaceFirst(re.build, comp, "")
+	comp = replaceFirst(re.build.get(), comp, "")
 	comp = mapSpaceSplit(jsTrim(comp), func(c string) string { return replaceCaret(c, opts, re) })
 	comp = mapSpaceSplit(jsTrim(comp), func(c string) string { return replaceTilde(c, opts, re) })
 	comp = mapSpaceSplit(comp, func(c string) string { return replaceXRange(c, opts, re) })
-	return replaceFirst(re.star, jsTrim(comp), "")
+	return replaceFirst(re.star.get(), jsTrim(comp), "")
 }
 
 func mapSpaceSplit(s string, f func(string) string) string {
@@ -325,7 +325,7 @@ func replaceTilde(comp string, opts Options, re *regexps) string {
 	if opts.Loose {
 		r = re.tildeLoose
 	}
-	m := r.FindStringSubmatch(comp)
+	m := r.get().FindStringSubmatch(comp)
 	if m == nil {
 		return comp
 	}
@@ -356,7 +356,7 @@ func replaceCaret(comp string, opts Options, re *regexps) string {
 	if opts.Loose {
 		r = re.caretLoose
 	}
-	m := r.FindStringSubmatch(comp)
+	m := r.get().FindStringSubmatch(comp)
 	if m == nil {
 		return comp
 	}
@@ -399,7 +399,7 @@ func replaceXRange(comp string, opts Options, re *regexps) string {
 	if opts.Loose {
 		r = re.xRangeLoose
 	}
-	m := r.FindStringSubmatch(comp)
+	m := r.get().FindStringSubmatch(comp)
 	if m == nil {
 		return comp
 	}
@@ -508,7 +508,7 @@ func isLooseComparator(comp string, re *regexps) bool {
 		var p parts
 		return matchVersion(comp[len(gtlt(comp)):], true, &p)
 	}
-	return re.comparatorLoose.MatchString(comp)
+	return re.comparatorLoose.get().MatchString(comp)
 }
 
 // gtlt returns the ((?:<|>)?=?) prefix of s.
@@ -549,7 +549,7 @@ func newComparator(comp string, loose bool, re *regexps) (Comparator, error) {
 		if loose {
 			r = re.comparatorLoose
 		}
-		m := r.FindStringSubmatch(comp)
+		m := r.get().FindStringSubmatch(comp)
 		if m == nil {
 			return Comparator{}, fmt.Errorf("%w: invalid comparator %q", ErrInvalidRange, comp)
 		}

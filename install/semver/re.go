@@ -112,24 +112,39 @@ var (
 // exactly the same strings and are much cheaper for Go's regexp engine.
 const safeFromLen = 200
 
-// regexps is one compiled set of the expressions the range parser uses.
+// regexps is one set of the expressions the range parser uses, each
+// compiled on first use: compiling all of them took ~5 ms, paid by every
+// process that parses a range, and a parse with one options set uses about
+// half of them.
 type regexps struct {
-	loose, xRange, xRangeLoose                         *regexp.Regexp
-	tildeTrim, tilde, tildeLoose                       *regexp.Regexp
-	caretTrim, caret, caretLoose                       *regexp.Regexp
-	comparator, comparatorLoose, comparatorTrim        *regexp.Regexp
-	hyphenRange, hyphenRangeLoose, star, gte0, gte0Pre *regexp.Regexp
-	build                                              *regexp.Regexp
+	loose, xRange, xRangeLoose                         *lazyRE
+	tildeTrim, tilde, tildeLoose                       *lazyRE
+	caretTrim, caret, caretLoose                       *lazyRE
+	comparator, comparatorLoose, comparatorTrim        *lazyRE
+	hyphenRange, hyphenRangeLoose, star, gte0, gte0Pre *lazyRE
+	build                                              *lazyRE
+}
+
+// lazyRE is an expression compiled once, when first used.
+type lazyRE struct {
+	src  string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+func (l *lazyRE) get() *regexp.Regexp {
+	l.once.Do(func() { l.re = regexp.MustCompile(l.src) })
+	return l.re
 }
 
 func compile(capped bool) *regexps {
-	re := func(src string) *regexp.Regexp {
+	re := func(src string) *lazyRE {
 		if capped {
 			src = safe(src)
 		} else {
 			src = strings.ReplaceAll(strings.ReplaceAll(src, `\s*`, `\s{0,1}`), `\s+`, `\s{1,1}`)
 		}
-		return regexp.MustCompile(goRE(src))
+		return &lazyRE{src: goRE(src)}
 	}
 	return &regexps{
 		loose:            re(`^` + srcLoosePlain + `$`),

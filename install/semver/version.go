@@ -211,7 +211,7 @@ func matchVersion(s string, loose bool, p *parts) bool {
 	}
 	// Versions are at most 256 characters, so the uncapped LOOSE expression
 	// accepts exactly what node-semver's capped one does.
-	m := uncappedRE().loose.FindStringSubmatch(s)
+	m := uncappedRE().loose.get().FindStringSubmatch(s)
 	if m == nil {
 		return false
 	}
