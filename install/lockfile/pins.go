@@ -23,8 +23,8 @@ type Pin struct {
 // dir, as Read would find and read them, sorted by location. It skips
 // every other field (a warm-up runs it on each start, and the large
 // fixture's full parse takes most of a warm-up's time once the manifest
-// cache is fast), and falls back to Read for anything its scan declines,
-// so errors are Read's.
+// cache is fast), and falls back to Read's generic parse for anything its
+// scan declines, so errors are Read's.
 func ReadPins(dir string) ([]Pin, string, error) {
 	data, p, err := readIn(dir)
 	if err != nil {

@@ -421,11 +421,8 @@ func fnv64(data []byte) uint64 {
 // freshProject makes dir an empty folder holding the fixture's project files
 // and, if lockfile is not empty, a copy of it.
 func (b *bencher) freshProject(fx *fixture, dir, lockfile string) error {
-	if err := b.discard(dir); err != nil {
-		return fmt.Errorf("failed to clear project dir %q: %w", dir, err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("failed to create project dir %q: %w", dir, err)
+	if err := b.emptyDir(dir); err != nil {
+		return err
 	}
 	for _, f := range projectFiles {
 		err := copyFile(filepath.Join(fx.dir, f), filepath.Join(dir, f))
