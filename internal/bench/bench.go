@@ -550,7 +550,7 @@ func (b *bencher) progress(s Sample) {
 	if !s.OK() {
 		status = "FAILED"
 	}
-	fmt.Fprintf(b.o.Stdout, "bench: %s r%d %s %-12s %7.2fs user %6.2fs sys %6.2fs rss %5d MB %s\n",
+	fmt.Fprintf(b.o.Stdout, "bench: %s r%d %s %-12s wall %6.2fs  user %6.2fs  sys %6.2fs  rss %5d MB  %s\n",
 		s.Fixture, s.Run, s.Phase, s.Tool, float64(s.WallMS)/1000, float64(s.UserMS)/1000,
 		float64(s.SysMS)/1000, s.MaxRSSKB/1024, status)
 }

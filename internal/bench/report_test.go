@@ -228,3 +228,23 @@ func TestJSON(t *testing.T) {
 		t.Errorf("JSON(nil) = %s (err %v), want empty arrays", JSON(nil), err)
 	}
 }
+
+func TestProgressLine(t *testing.T) {
+	tests := []struct {
+		s    Sample
+		want string
+	}{
+		{Sample{Tool: "lockstep", Fixture: "small", Phase: PhaseResolve, Run: 2, WallMS: 1630, UserMS: 1250, SysMS: 740, MaxRSSKB: 109 << 10},
+			"bench: small r2 p1_resolve lockstep     wall   1.63s  user   1.25s  sys   0.74s  rss   109 MB  ok\n"},
+		{Sample{Tool: "bun", Fixture: "large", Phase: PhaseCold, Run: 1, WallMS: 13430, UserMS: 9000, SysMS: 12000, MaxRSSKB: 270 << 10, ExitCode: 1},
+			"bench: large r1 p3_cold_install bun          wall  13.43s  user   9.00s  sys  12.00s  rss   270 MB  FAILED\n"},
+	}
+	for _, tc := range tests {
+		var out strings.Builder
+		b := &bencher{o: Options{Stdout: &out}}
+		b.progress(tc.s)
+		if out.String() != tc.want {
+			t.Errorf("progress line:\n got %q\nwant %q", out.String(), tc.want)
+		}
+	}
+}
