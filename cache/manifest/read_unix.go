@@ -4,8 +4,9 @@ package manifest
 
 import (
 	"os"
-	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // readEntry reads the entry file named file in dir (the registry's
@@ -24,31 +25,31 @@ func readEntry(dir *os.File, file string) ([]byte, time.Time, error) {
 	var fd int
 	var err error
 	for {
-		fd, err = syscall.Openat(int(dir.Fd()), file, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err != syscall.EINTR {
+		fd, err = unix.Openat(int(dir.Fd()), file, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
 			break
 		}
 	}
 	if err != nil {
 		return nil, time.Time{}, &os.PathError{Op: "open", Path: dir.Name() + "/" + file, Err: err}
 	}
-	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, time.Time{}, &os.PathError{Op: "stat", Path: dir.Name() + "/" + file, Err: err}
 	}
 	mtime := time.Unix(st.Mtim.Unix())
 	size := st.Size
 	if size >= 4<<10 && size <= 1<<31 {
-		if data, err := syscall.Mmap(fd, 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED|syscall.MAP_POPULATE); err == nil {
+		if data, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ, unix.MAP_SHARED|mapPopulate); err == nil {
 			return data, mtime, nil
 		}
 	}
 	b := make([]byte, size)
 	for n := 0; n < len(b); {
-		k, err := syscall.Read(fd, b[n:])
+		k, err := unix.Read(fd, b[n:])
 		switch {
-		case err == syscall.EINTR:
+		case err == unix.EINTR:
 			continue
 		case err != nil:
 			return nil, time.Time{}, &os.PathError{Op: "read", Path: dir.Name() + "/" + file, Err: err}

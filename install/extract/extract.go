@@ -382,8 +382,8 @@ func (x *extractor) entry(h *tar.Header, r io.Reader) error {
 			if err = unix.Fstat(fd, &st); err != nil {
 				err = fmt.Errorf("failed to stat %q: %w", path.Join(x.dest, p), err)
 			} else {
-				x.modesKnown = fileMode(st.Mode) == mode && st.Size == x.written
-				mode, x.written = fileMode(st.Mode), st.Size
+				x.modesKnown = fileMode(uint32(st.Mode)) == mode && st.Size == x.written
+				mode, x.written = fileMode(uint32(st.Mode)), st.Size
 			}
 		}
 		x.index[p] = store.IndexEntry{Path: p, Mode: mode, Size: x.written, CRC: x.crc}
@@ -537,7 +537,7 @@ func (x *extractor) ensureDir(dir string) (bool, error) {
 				if err := unix.Fstatat(x.dfd, dir, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 					return false, fmt.Errorf("failed to stat %q: %w", path.Join(x.dest, dir), err)
 				}
-				x.index[dir] = store.IndexEntry{Dir: true, Path: dir, Mode: fileMode(st.Mode)}
+				x.index[dir] = store.IndexEntry{Dir: true, Path: dir, Mode: fileMode(uint32(st.Mode))}
 			}
 		case unix.EINTR:
 			continue

@@ -20,7 +20,7 @@ func IsTerminal(w io.Writer) bool {
 	}
 	var terr error
 	if err := sc.Control(func(fd uintptr) {
-		_, terr = unix.IoctlGetTermios(int(fd), unix.TCGETS)
+		_, terr = unix.IoctlGetTermios(int(fd), ioctlGetTermios)
 	}); err != nil {
 		return false
 	}

@@ -1,0 +1,5 @@
+//go:build unix && !linux
+
+package manifest
+
+const mapPopulate = 0
