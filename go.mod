@@ -5,7 +5,7 @@ go 1.26.8
 require (
 	github.com/bytedance/sonic v1.15.5 // required: fast JSON decoding of lockfiles and packuments
 	github.com/google/go-github/v62 v62.0.0 // the PR comment and contents API, in internal/action only
-	github.com/klauspost/compress v1.20.4 // gzip ~1.6x faster than compress/gzip on real tarballs (install/extract)
+	github.com/klauspost/compress v1.20.4 // zstd for GitHub Actions cache archives (cache/actionscache); tarballs are inflated by install/inflate
 	github.com/rhysd/actionlint v1.7.12 // why: tests only (internal/action) lint action.yml and examples/workflows as GitHub would, no Docker or network needed
 	github.com/sethvargo/go-githubactions v1.3.2 // inputs, context, outputs, summary: internal/action only
 	go.yaml.in/yaml/v3 v3.0.6 // pnpm-lock.yaml (flow maps, quoted keys) in diff/lockfile/pnpm; action.yml in internal/action tests

@@ -14,7 +14,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/klauspost/compress/gzip"
+	"github.com/lockstep-dev/lockstep/install/inflate"
 
 	"github.com/lockstep-dev/lockstep/install/arborist"
 	"github.com/lockstep-dev/lockstep/install/registry"
@@ -56,7 +56,7 @@ func tarballReader(client *registry.Client, dir string) func(ctx context.Context
 // node_modules.
 func readTarballInfo(r io.Reader) (*arborist.TarballInfo, error) {
 	h := sha512.New()
-	zr, err := gzip.NewReader(io.TeeReader(r, h))
+	zr, err := inflate.NewReader(io.TeeReader(r, h))
 	if err != nil {
 		return nil, fmt.Errorf("failed to read tarball: %w", err)
 	}

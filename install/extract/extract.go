@@ -50,7 +50,6 @@ package extract
 
 import (
 	"archive/tar"
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -60,9 +59,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/lockstep-dev/lockstep/cache/store"
+	"github.com/lockstep-dev/lockstep/install/inflate"
 	"golang.org/x/sys/unix"
 )
 
@@ -111,8 +109,7 @@ type Result struct {
 
 var (
 	bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
-	brPool  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
-	gzPool  sync.Pool // *gzip.Reader
+	gzPool  sync.Pool // *inflate.Reader
 )
 
 // processUmask is read once; Extract never changes it.
@@ -144,16 +141,12 @@ func Extract(gz io.Reader, dest string, o Options) (Result, error) {
 	}
 	defer unix.Close(dfd)
 
-	br := brPool.Get().(*bufio.Reader)
-	br.Reset(gz)
-	defer func() { br.Reset(nil); brPool.Put(br) }()
-
-	var zr *gzip.Reader
+	var zr *inflate.Reader
 	if v := gzPool.Get(); v != nil {
-		zr = v.(*gzip.Reader)
-		err = zr.Reset(br)
+		zr = v.(*inflate.Reader)
+		err = zr.Reset(gz)
 	} else {
-		zr, err = gzip.NewReader(br)
+		zr, err = inflate.NewReader(gz)
 	}
 	if err != nil {
 		if zr != nil {
@@ -211,10 +204,10 @@ func Extract(gz io.Reader, dest string, o Options) (Result, error) {
 	// Consume the rest of the gzip member(s): checks the gzip trailer (CRC
 	// and size) and feeds every byte to whoever is watching gz. Like Node's
 	// zlib, trailing bytes that are not another gzip member are ignored.
-	if _, err := io.CopyBuffer(io.Discard, zr, x.buf); err != nil && !errors.Is(err, gzip.ErrHeader) {
+	if _, err := io.CopyBuffer(io.Discard, zr, x.buf); err != nil && !errors.Is(err, inflate.ErrHeader) {
 		return res, fmt.Errorf("failed to read tarball: %w", err)
 	}
-	if _, err := io.CopyBuffer(io.Discard, br, x.buf); err != nil {
+	if _, err := io.CopyBuffer(io.Discard, gz, x.buf); err != nil {
 		return res, fmt.Errorf("failed to read tarball: %w", err)
 	}
 	if x.index != nil {
