@@ -292,4 +292,3 @@ func (s *Store) cleanStale(cutoff time.Time) {
 		unlock()
 	}
 }
-
