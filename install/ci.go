@@ -300,8 +300,8 @@ func (in *installer) nodeVersion() string {
 }
 
 // detectNodeVersion runs `node -v`, remembering the answer in the cache
-// directory for the same node binary (path, size, mtime): starting node
-// costs more than a warm install of a small project.
+// directory (when there is one) for the same node binary (path, size,
+// mtime): starting node costs more than a warm install of a small project.
 func detectNodeVersion(cacheDir string) string {
 	bin, err := exec.LookPath("node")
 	if err != nil {
@@ -313,7 +313,9 @@ func detectNodeVersion(cacheDir string) string {
 	}
 	key := fmt.Sprintf("%s %d %d", bin, fi.Size(), fi.ModTime().UnixNano())
 	memo := filepath.Join(cacheDir, "node-version")
-	if b, err := os.ReadFile(memo); err == nil {
+	if cacheDir == "" {
+		memo = ""
+	} else if b, err := os.ReadFile(memo); err == nil {
 		if k, v, ok := strings.Cut(strings.TrimSpace(string(b)), "\n"); ok && k == key && v != "" {
 			return v
 		}
@@ -323,6 +325,9 @@ func detectNodeVersion(cacheDir string) string {
 		return ""
 	}
 	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+	if memo == "" {
+		return v
+	}
 	if f, err := os.CreateTemp(cacheDir, ".node-version-*"); err == nil {
 		_, werr := f.WriteString(key + "\n" + v + "\n")
 		if f.Close() == nil && werr == nil {

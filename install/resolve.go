@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -81,11 +80,15 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	ph := rec.Start("resolve")
 	defer ph.End()
 
-	nodeVersion := o.NodeVersion
-	if nodeVersion == "" {
-		if out, err := exec.CommandContext(ctx, "node", "-v").Output(); err == nil {
-			nodeVersion = strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
-		}
+	// `node -v` takes tens of milliseconds: it runs while the first
+	// documents download, and the first pick waits for it.
+	nodeVersion := func() string { return o.NodeVersion }
+	if o.NodeVersion == "" {
+		done := make(chan struct{})
+		var v string
+		go func() { defer close(done); v = detectNodeVersion(o.CacheDir) }()
+		nodeVersion = func() string { <-done; return v }
+		defer func() { <-done }() // it may write its memo in the cache
 	}
 
 	plat := platform.Current()
@@ -151,7 +154,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	go func() {
 		defer close(preDone)
 		_, err := preload.Preload(pctx, roots, preload.Options{
-			Concurrency: o.Concurrency, Fetcher: memo, NodeVersion: nodeVersion,
+			Concurrency: o.Concurrency, Fetcher: memo, NodeVersionFunc: nodeVersion,
 			SkipPeers: legacy, OptionalPeers: !legacy, Overrides: overrides,
 		})
 		if debug {
@@ -161,7 +164,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	defer func() { cancelPrefetch(); <-preDone }()
 	fetch := memo.Packument
 	tree, err := arborist.Build(ctx, arborist.Options{
-		Dir: o.Dir, Fetch: fetch, Prefetch: memo.Prefetch, NodeVersion: nodeVersion,
+		Dir: o.Dir, Fetch: fetch, Prefetch: memo.Prefetch, NodeVersionFunc: nodeVersion,
 		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
 		Platform: plat, Lockfile: existing, Tarball: tarballReader(client, o.Dir),
 		Warn: func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },

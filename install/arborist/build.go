@@ -35,12 +35,16 @@ type Options struct {
 	Prefetch func(names []string)
 	// NodeVersion and NPMVersion steer version picks through engines.
 	NodeVersion, NPMVersion string
-	DefaultTag              string
-	Before                  time.Time
-	LegacyPeerDeps          bool
-	StrictPeerDeps          bool
-	Force                   bool
-	PreferDedupe            bool
+	// NodeVersionFunc, when set, gives the node version in place of
+	// NodeVersion; it is called at each pick, so it must remember its
+	// answer.
+	NodeVersionFunc func() string
+	DefaultTag      string
+	Before          time.Time
+	LegacyPeerDeps  bool
+	StrictPeerDeps  bool
+	Force           bool
+	PreferDedupe    bool
 	// Platform decides which optional packages are inert.
 	Platform platform.Platform
 	// Warn receives warnings (peer conflicts overridden, engines).
@@ -171,6 +175,13 @@ func Build(ctx context.Context, o Options) (*Tree, error) {
 		return nil, err
 	}
 	return &Tree{b: b}, nil
+}
+
+func (b *builder) nodeVersion() string {
+	if b.opts.NodeVersionFunc != nil {
+		return b.opts.NodeVersionFunc()
+	}
+	return b.opts.NodeVersion
 }
 
 func (b *builder) warnf(format string, args ...any) {
@@ -654,7 +665,7 @@ func (b *builder) manifest(name, rng string) (*pkg, error) {
 		return nil, err
 	}
 	v, err := packument.Pick(doc, rng, packument.PickOptions{DefaultTag: b.opts.DefaultTag, Before: b.opts.Before,
-		NodeVersion: b.opts.NodeVersion, NPMVersion: b.opts.NPMVersion})
+		NodeVersion: b.nodeVersion(), NPMVersion: b.opts.NPMVersion})
 	if err != nil {
 		b.pickErrs[key] = err
 		return nil, err
@@ -823,7 +834,7 @@ func (b *builder) checkPlatform() error {
 			continue
 		}
 		bad := b.opts.Platform.Check(n.pkg.os, n.pkg.cpu, n.pkg.libc) != nil
-		if !bad && (n.pkg.engineNode != "" && b.opts.NodeVersion != "" && !semver.Satisfies(b.opts.NodeVersion, n.pkg.engineNode, semver.Options{IncludePrerelease: true}) ||
+		if nv := b.nodeVersion(); !bad && (n.pkg.engineNode != "" && nv != "" && !semver.Satisfies(nv, n.pkg.engineNode, semver.Options{IncludePrerelease: true}) ||
 			n.pkg.engineNPM != "" && b.opts.NPMVersion != "" && !semver.Satisfies(b.opts.NPMVersion, n.pkg.engineNPM, semver.Options{IncludePrerelease: true})) {
 			bad = true
 		}

@@ -49,9 +49,13 @@ type Options struct {
 	// NodeVersion, NPMVersion, Before and DefaultTag are passed to
 	// packument.Pick (see PickOptions).
 	NodeVersion string
-	NPMVersion  string
-	Before      time.Time
-	DefaultTag  string
+	// NodeVersionFunc, when set, gives the node version in place of
+	// NodeVersion; it is called at each pick, so it must remember its
+	// answer. It lets `node -v` run while the first documents download.
+	NodeVersionFunc func() string
+	NPMVersion      string
+	Before          time.Time
+	DefaultTag      string
 	// SkipPeers does not follow peerDependencies (legacy-peer-deps).
 	SkipPeers bool
 	// OptionalPeers also fetches optional peer dependencies, and their
@@ -412,6 +416,13 @@ func (pl *pool) handle(it *item) error {
 
 // process picks a version for it and queues its dependencies; it then
 // marks it done (also on error, so the count stays exact).
+func (pl *pool) nodeVersion() string {
+	if pl.o.NodeVersionFunc != nil {
+		return pl.o.NodeVersionFunc()
+	}
+	return pl.o.NodeVersion
+}
+
 func (pl *pool) process(it *item, p *packument.Packument, fetchErr error) error {
 	defer pl.done()
 	if err := pl.ctx.Err(); err != nil {
@@ -422,7 +433,7 @@ func (pl *pool) process(it *item, p *packument.Packument, fetchErr error) error 
 	}
 	v, err := packument.Pick(p, it.spec, packument.PickOptions{
 		DefaultTag: pl.o.DefaultTag, Before: pl.o.Before,
-		NodeVersion: pl.o.NodeVersion, NPMVersion: pl.o.NPMVersion,
+		NodeVersion: pl.nodeVersion(), NPMVersion: pl.o.NPMVersion,
 	})
 	if err != nil {
 		return pl.failed(it, err)

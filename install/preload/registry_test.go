@@ -269,3 +269,31 @@ func TestProjectRequests(t *testing.T) {
 		t.Errorf("without lockfile and peers: %v", got)
 	}
 }
+
+func TestPreloadNodeVersionFunc(t *testing.T) {
+	reg := testserver.NewRegistry(t, project()...)
+	cfg := fakeConfig(t, reg)
+	tests := []struct {
+		name string
+		o    Options
+		want string // the pick for a@^1.0.0, whose 1.1.0 needs node >=99
+	}{
+		{"version", Options{NodeVersion: "20.19.0"}, "1.0.0"},
+		{"func", Options{NodeVersionFunc: func() string { return "99.0.0" }}, "1.1.0"},
+		{"func wins", Options{NodeVersion: "20.19.0", NodeVersionFunc: func() string { return "99.0.0" }}, "1.1.0"},
+		{"func says 20", Options{NodeVersion: "99.0.0", NodeVersionFunc: func() string { return "20.19.0" }}, "1.0.0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.o
+			o.Concurrency, o.Fetcher = 4, &NetFetcher{Client: fakeClient(t, cfg, nil)}
+			res, err := Preload(context.Background(), []Request{{Name: "a", Spec: "^1.0.0"}}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := res.Picked["a@^1.0.0"]; v == nil || v.Version != tc.want {
+				t.Errorf("picked a@^1.0.0 = %v, want %s", v, tc.want)
+			}
+		})
+	}
+}
