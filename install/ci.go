@@ -328,6 +328,8 @@ func detectNodeVersion(cacheDir string) string {
 	if memo == "" {
 		return v
 	}
+	// A cold install asks before the store has made the cache directory.
+	_ = os.MkdirAll(cacheDir, 0o755)
 	if f, err := os.CreateTemp(cacheDir, ".node-version-*"); err == nil {
 		_, werr := f.WriteString(key + "\n" + v + "\n")
 		if f.Close() == nil && werr == nil {

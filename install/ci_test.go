@@ -496,20 +496,38 @@ func TestCIOptionalFetchFailure(t *testing.T) {
 }
 
 func TestDetectNodeVersionMemo(t *testing.T) {
-	bin := t.TempDir()
-	calls := filepath.Join(bin, "calls")
-	script := "#!/bin/sh\necho x >> " + calls + "\necho v99.1.2\n"
-	if err := os.WriteFile(filepath.Join(bin, "node"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name      string
+		cache     func(tmp string) string
+		wantCalls int // node runs over three asks
+	}{
+		{"cache directory exists", func(tmp string) string { return tmp }, 1},
+		{"cache directory not made yet", func(tmp string) string { return filepath.Join(tmp, "not", "yet") }, 1},
+		{"no cache directory", func(string) string { return "" }, 3},
 	}
-	t.Setenv("PATH", bin)
-	cache := t.TempDir()
-	for i := 0; i < 3; i++ {
-		if v := install.DetectNodeVersion(cache); v != "99.1.2" {
-			t.Fatalf("version = %q", v)
-		}
-	}
-	if b, _ := os.ReadFile(calls); string(b) != "x\n" {
-		t.Errorf("node ran %d times, want once", strings.Count(string(b), "x"))
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := t.TempDir()
+			calls := filepath.Join(bin, "calls")
+			script := "#!/bin/sh\necho x >> " + calls + "\necho v99.1.2\n"
+			if err := os.WriteFile(filepath.Join(bin, "node"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("PATH", bin)
+			wd := t.TempDir()
+			t.Chdir(wd)
+			cache := tc.cache(t.TempDir())
+			for i := 0; i < 3; i++ {
+				if v := install.DetectNodeVersion(cache); v != "99.1.2" {
+					t.Fatalf("version = %q", v)
+				}
+			}
+			if b, _ := os.ReadFile(calls); strings.Count(string(b), "x") != tc.wantCalls {
+				t.Errorf("node ran %d times, want %d", strings.Count(string(b), "x"), tc.wantCalls)
+			}
+			if ents, _ := os.ReadDir(wd); len(ents) != 0 {
+				t.Errorf("wrote %v in the working directory", ents)
+			}
+		})
 	}
 }
