@@ -131,7 +131,7 @@ func Run(ctx context.Context, o Options) ([]Sample, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, fx := range fixtures {
+	for i, fx := range fixtures {
 		b.setupLockfiles(ctx, fx)
 		for _, ph := range o.Phases {
 			for _, t := range o.Tools {
@@ -170,7 +170,7 @@ func Run(ctx context.Context, o Options) ([]Sample, error) {
 				}
 			}
 		}
-		if err := b.purge(ctx); err != nil {
+		if err := b.purge(ctx, i < len(fixtures)-1); err != nil {
 			return b.samples, fmt.Errorf("failed to finish benchmark: %w", err)
 		}
 	}
@@ -192,10 +192,10 @@ func (b *bencher) discard(path string) error {
 	return nil
 }
 
-// purge deletes the trash and, with Settle set, syncs and waits out ext4's
-// memory of the deleted inodes (60 s; see settle) before the next timed
-// run.
-func (b *bencher) purge(ctx context.Context) error {
+// purge deletes the trash and, with Settle set and more timed runs to
+// come (more), syncs and waits out ext4's memory of the deleted inodes
+// (60 s; see settle) before the next timed run.
+func (b *bencher) purge(ctx context.Context, more bool) error {
 	trash := filepath.Join(b.o.WorkDir, "trash")
 	if err := os.RemoveAll(trash); err != nil {
 		return fmt.Errorf("failed to empty %q: %w", trash, err)
@@ -203,7 +203,7 @@ func (b *bencher) purge(ctx context.Context) error {
 	if err := os.MkdirAll(trash, 0o755); err != nil {
 		return fmt.Errorf("failed to create %q: %w", trash, err)
 	}
-	if b.o.Settle <= 0 {
+	if b.o.Settle <= 0 || !more {
 		return nil
 	}
 	fmt.Fprintf(b.o.Stdout, "bench: emptied the trash; waiting %v before the next timed run\n", max(b.o.Settle, purgeWait).Round(time.Second))
