@@ -329,6 +329,19 @@ func (z *Reader) alignInput() {
 	z.bitbuf, z.bitsleft = 0, 0
 }
 
+// read2 reads two header bytes (a little-endian length or CRC-16).
+func (z *Reader) read2() ([2]byte, error) {
+	var x [2]byte
+	for i := range x {
+		b, err := z.readByte()
+		if err != nil {
+			return x, noEOF(err)
+		}
+		x[i] = b
+	}
+	return x, nil
+}
+
 // readByte reads a byte at a byte boundary (after alignInput).
 func (z *Reader) readByte() (byte, error) {
 	if z.inPos == z.inEnd {
@@ -371,13 +384,9 @@ func (z *Reader) readHeader() error {
 	flg := h[3]
 	crc := crc32.ChecksumIEEE(h[:])
 	if flg&flagExtra != 0 {
-		var x [2]byte
-		for i := range x {
-			b, err := z.readByte()
-			if err != nil {
-				return noEOF(err)
-			}
-			x[i] = b
+		x, err := z.read2()
+		if err != nil {
+			return err
 		}
 		crc = crc32.Update(crc, crc32.IEEETable, x[:])
 		for n := int(x[0]) | int(x[1])<<8; n > 0; {
@@ -418,13 +427,9 @@ func (z *Reader) readHeader() error {
 		}
 	}
 	if flg&flagHdrCRC != 0 {
-		var x [2]byte
-		for i := range x {
-			b, err := z.readByte()
-			if err != nil {
-				return noEOF(err)
-			}
-			x[i] = b
+		x, err := z.read2()
+		if err != nil {
+			return err
 		}
 		if uint16(x[0])|uint16(x[1])<<8 != uint16(crc) {
 			return ErrHeader
