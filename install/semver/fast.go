@@ -19,7 +19,11 @@ func fastComparators(part string, opts Options) (list []string, ok bool) {
 		return nil, false
 	}
 	var b strings.Builder
-	for i, tok := range strings.Split(part, " ") {
+	toks, ok := joinOperators(strings.Split(part, " "))
+	if !ok {
+		return nil, false
+	}
+	for i, tok := range toks {
 		op, M, mi, p, pr, ok := fastToken(tok)
 		if !ok {
 			return nil, false
@@ -56,6 +60,27 @@ func fastComparators(part string, opts Options) (list []string, ok bool) {
 		}
 	}
 	return list, true
+}
+
+// joinOperators glues an operator standing alone ("> =" aside) to the
+// version after it, as node-semver's comparator, tilde and caret trims do
+// (">= 4.21.0" is ">=4.21.0", "~ 1.2" is "~1.2"); ok is false when an
+// operator is not followed by something that starts like a version.
+func joinOperators(toks []string) (out []string, ok bool) {
+	out = toks[:0:0]
+	for i := 0; i < len(toks); i++ {
+		switch toks[i] {
+		case "<", ">", "<=", ">=", "=", "~", "~>", "^":
+			if i+1 == len(toks) || toks[i+1] == "" || strings.IndexByte("0123456789xX*", toks[i+1][0]) < 0 {
+				return nil, false
+			}
+			out = append(out, toks[i]+toks[i+1])
+			i++
+		default:
+			out = append(out, toks[i])
+		}
+	}
+	return out, true
 }
 
 // fastToken splits tok into operator, major, minor, patch and prerelease

@@ -100,3 +100,42 @@ func FuzzParseRange(f *testing.F) {
 		}
 	})
 }
+
+// TestFastPathSpacedOperators: an operator separated from its version by a
+// space takes the fast path and gives what node-semver's trims give; shapes
+// the fast path declines go to the pipeline.
+func TestFastPathSpacedOperators(t *testing.T) {
+	for _, tc := range []struct {
+		part string
+		fast bool
+	}{
+		{">= 4.21.0", true},
+		{">= 2.3.0 < 3", true},
+		{">= 1.43.0 < 2", true},
+		{"<= 2", true},
+		{"> 1.x", true},
+		{"= 1.2.3", true},
+		{"~ 1.2.3", true},
+		{"~> 1.2", true},
+		{"^ 1.2.3", true},
+		{">= 1.2.3-beta.1 < 2", true},
+		{"^1.0.0 >= 1.2.0", true},
+		{">= v1.2.3", false},
+		{">=", false},
+		{">= ~1", false},
+		{"1.2.3 >=", false},
+		{"> = 1.2.3", false},
+		{"1 - 3", false},
+	} {
+		for _, o := range []Options{{}, {Loose: true}, {IncludePrerelease: true}, {Loose: true, IncludePrerelease: true}} {
+			want := slowComparators(tc.part, o, cappedRE())
+			got, ok := fastComparators(tc.part, o)
+			if ok != tc.fast {
+				t.Errorf("fast path for %q %+v: %v, want %v", tc.part, o, ok, tc.fast)
+			}
+			if ok && !slices.Equal(got, want) {
+				t.Errorf("fast %q %+v: %q, pipeline %q", tc.part, o, got, want)
+			}
+		}
+	}
+}
