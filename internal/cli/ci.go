@@ -35,7 +35,6 @@ func runCI(ctx context.Context, args []string, stdio Stdio, getenv func(string) 
 	if !depTypesOK(stdio, "ci", omit, include) {
 		return ExitUsage
 	}
-	defer lowerGC(getenv)()
 	flags := map[string]string{}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

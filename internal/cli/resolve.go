@@ -160,7 +160,6 @@ func runInstall(ctx context.Context, args []string, stdio Stdio, getenv func(str
 	if set["ignore-scripts"] {
 		flags["ignore-scripts"] = strconv.FormatBool(*ignoreScripts)
 	}
-	defer lowerGC(getenv)()
 	ciRes, err := install.CI(ctx, install.Options{
 		Dir: o.Dir, CacheDir: o.CacheDir, Concurrency: min(o.Concurrency, 64), Flags: flags,
 		Getenv: getenv, Stdout: stdio.Out, Stderr: stdio.Err, Timing: rec,
