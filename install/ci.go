@@ -312,12 +312,13 @@ func detectNodeVersion(cacheDir string) string {
 		return ""
 	}
 	key := fmt.Sprintf("%s %d %d", bin, fi.Size(), fi.ModTime().UnixNano())
-	memo := filepath.Join(cacheDir, "node-version")
-	if cacheDir == "" {
-		memo = ""
-	} else if b, err := os.ReadFile(memo); err == nil {
-		if k, v, ok := strings.Cut(strings.TrimSpace(string(b)), "\n"); ok && k == key && v != "" {
-			return v
+	memo := ""
+	if cacheDir != "" {
+		memo = filepath.Join(cacheDir, "node-version")
+		if b, err := os.ReadFile(memo); err == nil {
+			if k, v, ok := strings.Cut(strings.TrimSpace(string(b)), "\n"); ok && k == key && v != "" {
+				return v
+			}
 		}
 	}
 	out, err := exec.Command(bin, "-v").Output()
@@ -325,18 +326,10 @@ func detectNodeVersion(cacheDir string) string {
 		return ""
 	}
 	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
-	if memo == "" {
-		return v
-	}
-	// A cold install asks before the store has made the cache directory.
-	_ = os.MkdirAll(cacheDir, 0o755)
-	if f, err := os.CreateTemp(cacheDir, ".node-version-*"); err == nil {
-		_, werr := f.WriteString(key + "\n" + v + "\n")
-		if f.Close() == nil && werr == nil {
-			_ = os.Rename(f.Name(), memo)
-		} else {
-			os.Remove(f.Name())
-		}
+	if memo != "" {
+		// A cold install asks before the store has made the cache directory.
+		_ = os.MkdirAll(cacheDir, 0o755)
+		_ = fsx.WriteFileAtomic(memo, []byte(key+"\n"+v+"\n"))
 	}
 	return v
 }
