@@ -96,6 +96,9 @@ type bencher struct {
 	skipPhase map[[2]string]string
 	// trashed counts what discard moved to the trash (unique names).
 	trashed int
+	// drop lists the discarded caches whose pages the next settle drops
+	// from the page cache (see dropPageCache).
+	drop []string
 }
 
 // Run measures every (fixture, run, phase, tool) combination of o and returns
@@ -188,6 +191,9 @@ func (b *bencher) discard(path string) error {
 	dst := filepath.Join(b.o.WorkDir, "trash", fmt.Sprintf("%d-%s", b.trashed, filepath.Base(path)))
 	if err := os.Rename(path, dst); err != nil {
 		return fmt.Errorf("failed to move %q out of the way: %w", path, err)
+	}
+	if rel, err := filepath.Rel(filepath.Join(b.o.WorkDir, "cache"), path); err == nil && filepath.IsLocal(rel) {
+		b.drop = append(b.drop, dst)
 	}
 	return nil
 }
@@ -519,7 +525,7 @@ func (b *bencher) execute(ctx context.Context, fx *fixture, tool, phase string, 
 	}
 	logPath := filepath.Join(b.o.WorkDir, "logs", name+".log")
 	_ = os.Remove(logPath)
-	if err := settle(ctx, b.o.Settle); err != nil {
+	if err := b.settle(ctx); err != nil {
 		s.Err = err.Error()
 		return s
 	}
@@ -746,7 +752,7 @@ func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run, wor
 	}
 	logPath := filepath.Join(b.o.WorkDir, "logs", fmt.Sprintf("%s.%s.%s.r%d.log", fx.name, strings.ReplaceAll(s.Tool, ":", "-"), phase, run))
 	_ = os.Remove(logPath)
-	if err := settle(ctx, b.o.Settle); err != nil {
+	if err := b.settle(ctx); err != nil {
 		s.Err = err.Error()
 		return s, true
 	}
@@ -760,6 +766,18 @@ func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run, wor
 		}
 	}
 	return s, true
+}
+
+// settle prepares a timed command with Settle set: it syncs, drops what
+// the discarded caches hold from the page cache, and waits.
+func (b *bencher) settle(ctx context.Context) error {
+	if b.o.Settle <= 0 {
+		return nil
+	}
+	syscall.Sync()
+	dropPageCache(b.drop)
+	b.drop = b.drop[:0]
+	return settle(ctx, b.o.Settle)
 }
 
 // settle flushes dirty data and waits d before a timed command, so that

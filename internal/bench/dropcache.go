@@ -1,0 +1,35 @@
+package bench
+
+import (
+	"io/fs"
+	"path/filepath"
+)
+
+// A large fixture writes gigabytes per run: five runs of two tools leave
+// the page cache holding the trash and free memory near zero, and the
+// later runs then pay for reclaim (measured: lockstep's p3 large at 20 s
+// instead of 9 s, with three times the system time, in the last runs of a
+// bench). Before each timed run, settle therefore drops from the page cache
+// what the caches moved to the trash since the last run held, so every run
+// starts with memory in the same state. Only discarded caches are dropped:
+// discarded projects hold hardlinks into them, or into the cache a warm
+// run still uses.
+
+// dropPageCache evicts the clean cached pages of every regular file under
+// the given trees (best effort: errors are ignored) and returns how many
+// files it went through.
+func dropPageCache(roots []string) int {
+	n := 0
+	for _, root := range roots {
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return nil
+			}
+			if dropFile(p) {
+				n++
+			}
+			return nil
+		})
+	}
+	return n
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package bench
+
+// dropFile is a no-op where posix_fadvise is not available.
+func dropFile(string) bool { return false }
