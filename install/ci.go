@@ -373,8 +373,9 @@ type fetchItem struct {
 	label     string // name@version for messages
 	name      string
 	version   string
-	url       string // where to download it
-	guessed   bool   // url was derived, not taken from "resolved"
+	resolved  string // the lock entry's "resolved" (registry or tarball URL)
+	url       string // where to download it: set by in.url, when needed
+	guessed   bool   // the URL is derived from name and version, not "resolved"
 	localFile string // a file: tarball
 	sri       *integrity.SRI
 	bins      []string
@@ -395,12 +396,13 @@ func (in *installer) fetchItems(nodes []*node) (map[string]*fetchItem, error) {
 		case strings.HasPrefix(p.Resolved, "file:"):
 			it.localFile = filepath.Join(in.dir, filepath.FromSlash(strings.TrimPrefix(p.Resolved, "file:")))
 		case p.Resolved != "":
-			it.url = in.client.ResolveTarball(p.Resolved)
+			// The URL (replace-registry-host applied) is worked out only
+			// for what is downloaded: a warm install needs none.
+			it.resolved = p.Resolved
 		default:
 			if p.Version == "" {
 				return nil, inputErr(fmt.Errorf("failed to install %q: its lockfile entry has neither \"resolved\" nor \"version\"", n.key))
 			}
-			it.url = in.client.TarballURL(n.name, p.Version)
 			it.guessed = true
 		}
 		if p.Integrity != "" {
@@ -411,11 +413,7 @@ func (in *installer) fetchItems(nodes []*node) (map[string]*fetchItem, error) {
 			it.sri = &sri
 			it.key = sri.Key()
 		} else {
-			src := it.url
-			if it.localFile != "" {
-				src = it.localFile
-			}
-			sum := sha256.Sum256([]byte(src))
+			sum := sha256.Sum256([]byte(in.source(it)))
 			it.key = "url-" + hex.EncodeToString(sum[:])
 		}
 		for _, target := range p.Bin {
@@ -461,7 +459,7 @@ func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, 
 				in.o.Progress.Fetched(1)
 				return nil
 			}
-			err = fmt.Errorf("failed to fetch %q (%s): %w", it.label, in.cfg.Redact(it.source()), err)
+			err = fmt.Errorf("failed to fetch %q (%s): %w", it.label, in.cfg.Redact(in.source(it)), err)
 			if it.optional() && ctx.Err() == nil {
 				fmt.Fprintf(in.o.Stderr, "lockstep: warning: skipping optional %v\n", err)
 				mu.Lock()
@@ -507,9 +505,24 @@ func dropFailed(nodes []*node, failed []*fetchItem) []*node {
 	return out
 }
 
-func (it *fetchItem) source() string {
+// source is where the item comes from: its file, or its URL.
+func (in *installer) source(it *fetchItem) string {
 	if it.localFile != "" {
 		return it.localFile
+	}
+	return in.url(it)
+}
+
+// url is the item's download URL, worked out on first use: "resolved" with
+// replace-registry-host applied, or the registry's conventional tarball URL.
+// Only the goroutine fetching the item calls it after fetchItems.
+func (in *installer) url(it *fetchItem) string {
+	if it.url == "" {
+		if it.guessed {
+			it.url = in.client.TarballURL(it.name, it.version)
+		} else {
+			it.url = in.client.ResolveTarball(it.resolved)
+		}
 	}
 	return it.url
 }
@@ -588,7 +601,7 @@ func (in *installer) download(ctx context.Context, it *fetchItem, tmp string) ([
 		}
 		return index, nil
 	}
-	err := in.client.Fetch(ctx, it.url, "", attempt)
+	err := in.client.Fetch(ctx, in.url(it), "", attempt)
 	var he *registry.HTTPError
 	if err != nil && it.guessed && errors.As(err, &he) && he.Status == 404 {
 		// The conventional URL was a guess; the packument knows the truth.
