@@ -52,6 +52,8 @@ func BenchmarkDecodeStd(b *testing.B) {
 	}
 }
 
+// BenchmarkMarshal is Marshal of the large fixture (what `lockstep resolve`
+// writes).
 func BenchmarkMarshal(b *testing.B) {
 	l, err := Parse(largeLock(b), "large")
 	if err != nil {
@@ -59,6 +61,44 @@ func BenchmarkMarshal(b *testing.B) {
 	}
 	for b.Loop() {
 		l.Marshal()
+	}
+}
+
+// BenchmarkMarshalGeneric is the generic path (toMap, then stringify) that
+// Marshal replaced, on the same lockfile, for comparison.
+func BenchmarkMarshalGeneric(b *testing.B) {
+	l, err := Parse(largeLock(b), "large")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		stringify(l.toMap(), l.Indent, l.Newline, 4096+600*len(l.Packages))
+	}
+}
+
+// BenchmarkHiddenMarshal is Hidden followed by Marshal (what `lockstep ci`
+// writes to node_modules/.package-lock.json).
+func BenchmarkHiddenMarshal(b *testing.B) {
+	l, err := Parse(largeLock(b), "large")
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := HiddenOptions{OmitLockfileRegistryResolved: true}
+	for b.Loop() {
+		l.Hidden(nil, opts).Marshal()
+	}
+}
+
+// BenchmarkHiddenOnly is Hidden alone, to separate its cost from Marshal's
+// in BenchmarkHiddenMarshal.
+func BenchmarkHiddenOnly(b *testing.B) {
+	l, err := Parse(largeLock(b), "large")
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := HiddenOptions{OmitLockfileRegistryResolved: true}
+	for b.Loop() {
+		l.Hidden(nil, opts)
 	}
 }
 

@@ -14,7 +14,9 @@
 // sorted (non-object values before objects, then preferred keys, then ICU
 // "en" collation), JavaScript's property order (integer-like keys first),
 // JSON.stringify's escaping and number formatting, the indent and newline
-// detected from the file read, and a trailing newline.
+// detected from the file read, and a trailing newline. Marshal writes
+// entries straight from the typed fields (marshal.go); Stringify is the
+// generic encoder for any decoded value, and the tests' oracle for Marshal.
 //
 // Invariants:
 //   - Parse followed by Marshal returns the input bytes for any lockfile npm

@@ -585,7 +585,8 @@ func (p *Package) toMap() map[string]any {
 	return m
 }
 
-// toMap renders the lockfile as the generic object Marshal writes.
+// toMap renders the lockfile as the generic object stringify writes, which
+// is what Marshal writes (tests compare the two).
 func (l *Lockfile) toMap() map[string]any {
 	m := make(map[string]any, 6+len(l.Extra))
 	for k, v := range l.Extra {
@@ -617,13 +618,6 @@ func (l *Lockfile) toMap() map[string]any {
 		m["dependencies"] = l.Dependencies
 	}
 	return m
-}
-
-// Marshal writes the lockfile byte for byte as npm does: json-stringify-nice
-// ordering with ICU "en" collation, JSON.stringify escaping, l.Indent and
-// l.Newline (defaults "  " and "\n"), and a trailing newline.
-func (l *Lockfile) Marshal() []byte {
-	return stringify(l.toMap(), l.Indent, l.Newline, 4096+600*len(l.Packages))
 }
 
 // Clone returns a deep copy of the entry's typed fields (Extra, Funding and

@@ -42,7 +42,7 @@ func stringify(v any, indent, newline string, sizeHint int) []byte {
 	if newline == "" {
 		newline = "\n"
 	}
-	e := &encoder{sorter: newKeySorter(), gap: jsGap(indent)}
+	e := &encoder{gap: jsGap(indent), nl: "\n"}
 	e.buf.Grow(sizeHint)
 	e.value(v, 0)
 	e.buf.WriteByte('\n')
@@ -72,9 +72,30 @@ func jsGap(s string) string {
 
 type encoder struct {
 	buf    bytes.Buffer
-	sorter *keySorter
+	sorter *keySorter // made on first use (see keySorter)
 	gap    string
-	keys   []sortKey
+	// nl is written for each line break: "\n" for stringify, which
+	// replaces newlines afterwards; Marshal writes its newline directly.
+	nl string
+	// indents[d] is nl followed by d gaps, made on first use.
+	indents []string
+
+	// Scratch of the direct lockfile encoder (marshal.go).
+	keys     []sortKey
+	ints     []string
+	mapKeys  []string
+	stack    []string // keys of the objects being written (anyMap)
+	order    []fieldSlot
+	cmpASCII func(a, b string) int
+}
+
+// keySorter returns the encoder's ICU key cache, made on first use: most
+// objects of a lockfile have ASCII keys only and never need it.
+func (e *encoder) keySorter() *keySorter {
+	if e.sorter == nil {
+		e.sorter = newKeySorter()
+	}
+	return e.sorter
 }
 
 type sortKey struct {
@@ -96,10 +117,14 @@ func (e *encoder) newline(depth int) {
 	if e.gap == "" {
 		return
 	}
-	e.buf.WriteByte('\n')
-	for range depth {
-		e.buf.WriteString(e.gap)
+	for len(e.indents) <= depth {
+		if n := len(e.indents); n == 0 {
+			e.indents = append(e.indents, e.nl)
+		} else {
+			e.indents = append(e.indents, e.indents[n-1]+e.gap)
+		}
 	}
+	e.buf.WriteString(e.indents[depth])
 }
 
 func (e *encoder) value(v any, depth int) {
@@ -121,20 +146,7 @@ func (e *encoder) value(v any, depth int) {
 	case float64:
 		e.buf.WriteString(formatJSNumber(x))
 	case []string:
-		if len(x) == 0 {
-			e.buf.WriteString("[]")
-			return
-		}
-		e.buf.WriteByte('[')
-		for i, s := range x {
-			if i > 0 {
-				e.buf.WriteByte(',')
-			}
-			e.newline(depth + 1)
-			writeJSString(&e.buf, s)
-		}
-		e.newline(depth)
-		e.buf.WriteByte(']')
+		e.strings(x, depth)
 	case []any:
 		if len(x) == 0 {
 			e.buf.WriteString("[]")
@@ -169,6 +181,24 @@ func (e *encoder) value(v any, depth int) {
 		// JSON.stringify does for values it cannot represent.
 		e.buf.WriteString("null")
 	}
+}
+
+// strings writes an array of strings.
+func (e *encoder) strings(x []string, depth int) {
+	if len(x) == 0 {
+		e.buf.WriteString("[]")
+		return
+	}
+	e.buf.WriteByte('[')
+	for i, s := range x {
+		if i > 0 {
+			e.buf.WriteByte(',')
+		}
+		e.newline(depth + 1)
+		writeJSString(&e.buf, s)
+	}
+	e.newline(depth)
+	e.buf.WriteByte(']')
 }
 
 func (e *encoder) object(keys []string, depth int, val func(k string)) {
@@ -219,7 +249,7 @@ func (e *encoder) sortedKeys(n int, each func(yield func(string, bool))) []strin
 	if len(ks) > 1 {
 		// Keys from asciiKey order ASCII strings as ICU keys do but only
 		// compare among themselves.
-		key := e.sorter.asciiKey
+		key := e.keySorter().asciiKey
 		for i := range ks {
 			if ks[i].pref < 0 && !isASCII(ks[i].key) {
 				key = e.sorter.key
