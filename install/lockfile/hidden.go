@@ -209,6 +209,77 @@ func hiddenEntry(key string, p *Package, registryDep bool) *Package {
 		}
 		return out
 	}
+	if len(p.Extra) == 0 {
+		return hiddenEntryTyped(key, p, registryDep)
+	}
+	return hiddenEntryGeneric(key, p, registryDep)
+}
+
+// hiddenEntryTyped is hiddenEntry for a non-link entry without Extra keys:
+// the same rules applied to the typed fields, without a map per entry.
+// Values are shared with p, as the generic path shares them.
+func hiddenEntryTyped(key string, p *Package, registryDep bool) *Package {
+	nonEmpty := func(m map[string]string) map[string]string {
+		if len(m) == 0 {
+			return nil
+		}
+		return m
+	}
+	nonEmptySlice := func(s []string) []string {
+		if len(s) == 0 {
+			return nil
+		}
+		return s
+	}
+	out := &Package{
+		Version:              p.Version,
+		License:              p.License,
+		Deprecated:           p.Deprecated,
+		Integrity:            p.Integrity,
+		InBundle:             p.InBundle,
+		HasShrinkwrap:        p.HasShrinkwrap,
+		HasInstallScript:     p.HasInstallScript,
+		Dependencies:         nonEmpty(p.Dependencies),
+		PeerDependencies:     nonEmpty(p.PeerDependencies),
+		OptionalDependencies: nonEmpty(p.OptionalDependencies),
+		AcceptDependencies:   nonEmpty(p.AcceptDependencies),
+		Engines:              nonEmpty(p.Engines),
+		Bin:                  nonEmpty(p.Bin),
+		OS:                   nonEmptySlice(p.OS),
+		CPU:                  nonEmptySlice(p.CPU),
+		Libc:                 nonEmptySlice(p.Libc),
+		BundleDependencies:   nonEmptySlice(p.BundleDependencies),
+	}
+	if len(p.PeerDependenciesMeta) > 0 {
+		out.PeerDependenciesMeta = p.PeerDependenciesMeta
+	}
+	if v, ok := metaField("funding", p.Funding); ok {
+		out.Funding = v
+	}
+	if v, ok := metaField("workspaces", p.Workspaces); ok {
+		out.Workspaces = v
+	}
+	if p.Name != "" && p.Name != nameFromFolder(key) {
+		out.Name = p.Name
+	}
+	if !InNodeModules(key) && p.DevDependencies != nil {
+		out.DevDependencies = p.DevDependencies // an empty object is truthy
+	}
+	if !registryDep {
+		out.Resolved = p.Resolved
+	}
+	if p.Extraneous {
+		out.Extraneous = true
+	} else {
+		out.Peer, out.Dev, out.Optional = p.Peer, p.Dev, p.Optional
+		out.DevOptional = p.DevOptional && !p.Dev && !p.Optional
+	}
+	return out
+}
+
+// hiddenEntryGeneric is hiddenEntry through the generic object, for
+// entries with Extra keys (which may shadow typed fields' rules).
+func hiddenEntryGeneric(key string, p *Package, registryDep bool) *Package {
 	src := p.toMap()
 	out := make(map[string]any, len(src))
 	for _, k := range pkgMetaKeys {

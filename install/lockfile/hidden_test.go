@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -222,4 +223,29 @@ func readFirstLine(t *testing.T, path string) string {
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	return strings.TrimSpace(line)
+}
+
+// TestHiddenEntryTypedMatchesGeneric: over every entry of the differential
+// lockfiles (fixtures included) without Extra keys, as registry dependency
+// or not, the typed hidden entry is the generic one.
+func TestHiddenEntryTypedMatchesGeneric(t *testing.T) {
+	n := 0
+	for name, l := range differentialLockfiles(t) {
+		for key, p := range l.Packages {
+			if p == nil || p.Link || len(p.Extra) > 0 {
+				continue
+			}
+			for _, reg := range []bool{false, true} {
+				got, want := hiddenEntryTyped(key, p, reg), hiddenEntryGeneric(key, p, reg)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s %q (registry dep %v):\ngot  %#v\nwant %#v", name, key, reg, got, want)
+				}
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("no entries compared")
+	}
+	t.Logf("compared %d entries", n)
 }
