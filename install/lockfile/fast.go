@@ -1,6 +1,10 @@
 package lockfile
 
-import "github.com/lockstep-dev/lockstep/internal/jsonlite"
+import (
+	"unsafe"
+
+	"github.com/lockstep-dev/lockstep/internal/jsonlite"
+)
 
 // parseFast reads a well-formed lockfileVersion 2 or 3 document straight
 // into the model, without building a generic object per entry: strings
@@ -8,11 +12,15 @@ import "github.com/lockstep-dev/lockstep/internal/jsonlite"
 // integral lockfileVersion. It reports false for anything else — numbers
 // elsewhere, escapes, repeated keys, another lockfileVersion, no packages —
 // and the caller then takes the generic path, which also explains errors.
-// Strings view data. The result is what fromDoc makes of the same document
+// Strings view data, which the caller must not modify afterwards (the
+// scanner reads it in place rather than copying the whole file). The result is what fromDoc makes of the same document
 // (checked by TestParseFastMatches on every lockfile in testdata and the
 // shared fixtures).
 func parseFast(data []byte, l *Lockfile) bool {
-	p := &jsonlite.Scanner{S: string(data)}
+	if len(data) == 0 {
+		return false
+	}
+	p := &jsonlite.Scanner{S: unsafe.String(&data[0], len(data))}
 	p.WS()
 	if !p.Eat('{') {
 		return false
@@ -55,30 +63,50 @@ func packages(p *jsonlite.Scanner, l *Lockfile) bool {
 		return false
 	}
 	l.Packages = map[string]*Package{}
+	var seen []string // scratch for entry, reused
 	return p.Members(func(loc string) bool {
-		pkg, ok := entry(p)
+		pkg, ok := entry(p, &seen)
 		l.Packages[loc] = pkg
 		return ok
 	})
 }
 
-// entry reads one packages entry like packageFromMap.
-func entry(p *jsonlite.Scanner) (*Package, bool) {
+// entry reads one packages entry like packageFromMap. seen is scratch
+// space for the keys read, reused from entry to entry.
+func entry(p *jsonlite.Scanner, seen *[]string) (*Package, bool) {
 	p.WS()
 	if !p.Eat('{') {
 		return nil, false
 	}
 	pkg := &Package{}
-	var seen []string
+	*seen = (*seen)[:0]
 	ok := p.Members(func(k string) bool {
-		for _, s := range seen {
+		for _, s := range *seen {
 			if s == k {
 				return false
 			}
 		}
-		seen = append(seen, k)
+		*seen = append(*seen, k)
 		var v any
 		switch k {
+		case "name", "version", "resolved", "integrity", "license", "deprecated":
+			// The common case, read without boxing the string in an any.
+			if p.I < len(p.S) && p.S[p.I] == '"' {
+				s, ok := p.Str()
+				if !ok {
+					return false
+				}
+				if s != "" {
+					pkg.setString(k, s)
+					return true
+				}
+				v = s // kept in Extra, as setField does
+				break
+			}
+			var ok bool
+			if v, ok = p.Value(); !ok {
+				return false
+			}
 		case "dependencies", "devDependencies", "optionalDependencies", "peerDependencies",
 			"acceptDependencies", "bin", "engines":
 			if m, ok := p.StrMap(); ok {

@@ -413,6 +413,27 @@ func packageFromMap(m map[string]any) *Package {
 	return p
 }
 
+// setString sets the string field named k (one of name, version,
+// resolved, integrity, license, deprecated) to the non-empty s.
+func (p *Package) setString(k, s string) {
+	switch k {
+	case "name":
+		p.Name = s
+	case "version":
+		p.Version = s
+	case "resolved":
+		p.Resolved = s
+	case "integrity":
+		p.Integrity = s
+	case "license":
+		p.License = s
+	case "deprecated":
+		p.Deprecated = s
+	default:
+		panic("lockfile: setString of " + k)
+	}
+}
+
 func (p *Package) setField(k string, v any) bool {
 	str := func(dst *string) bool {
 		s, ok := v.(string)
