@@ -432,7 +432,7 @@ func (e *encoder) entrySorted(p *Package, st *[numFields]uint8, depth int) {
 	split := len(e.stack) - start
 	e.pushEntryKeys(p, st, true)
 	keys := e.orderKeys(e.stack[start:], split)
-	e.writeObject(keys, depth, func(k string) {
+	e.object(keys, depth, func(k string) {
 		if f, ok := fieldIndex[k]; ok && st[f] != 0 {
 			e.typed(p, f, depth+1)
 		} else {
@@ -514,22 +514,7 @@ func (e *encoder) stringMap(m map[string]string, depth int) {
 	}
 	keys = e.sortUniform(keys)
 	e.mapKeys = keys[:0]
-	if len(keys) == 0 {
-		e.buf.WriteString("{}")
-		return
-	}
-	e.buf.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			e.buf.WriteByte(',')
-		}
-		e.newline(depth + 1)
-		writeJSString(&e.buf, k)
-		e.colon()
-		writeJSString(&e.buf, m[k])
-	}
-	e.newline(depth)
-	e.buf.WriteByte('}')
+	e.object(keys, depth, func(k string) { writeJSString(&e.buf, m[k]) })
 }
 
 // peerMeta writes peerDependenciesMeta as toMap renders it: {"optional":
@@ -541,21 +526,10 @@ func (e *encoder) peerMeta(m map[string]PeerMeta, depth int) {
 	}
 	keys = e.sortUniform(keys)
 	e.mapKeys = keys[:0]
-	if len(keys) == 0 {
-		e.buf.WriteString("{}")
-		return
-	}
-	e.buf.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			e.buf.WriteByte(',')
-		}
-		e.newline(depth + 1)
-		writeJSString(&e.buf, k)
-		e.colon()
+	e.object(keys, depth, func(k string) {
 		if !m[k].Optional {
 			e.buf.WriteString("{}")
-			continue
+			return
 		}
 		e.buf.WriteByte('{')
 		e.newline(depth + 2)
@@ -564,9 +538,7 @@ func (e *encoder) peerMeta(m map[string]PeerMeta, depth int) {
 		e.buf.WriteString("true")
 		e.newline(depth + 1)
 		e.buf.WriteByte('}')
-	}
-	e.newline(depth)
-	e.buf.WriteByte('}')
+	})
 }
 
 // sortUniform orders, in place, the keys of an object whose values are all
@@ -664,20 +636,7 @@ func (e *encoder) anyValue(v any, depth int) {
 	case map[string]string:
 		e.stringMap(x, depth)
 	case []any:
-		if len(x) == 0 {
-			e.buf.WriteString("[]")
-			return
-		}
-		e.buf.WriteByte('[')
-		for i, item := range x {
-			if i > 0 {
-				e.buf.WriteByte(',')
-			}
-			e.newline(depth + 1)
-			e.anyValue(item, depth+1)
-		}
-		e.newline(depth)
-		e.buf.WriteByte(']')
+		e.array(x, depth, e.anyValue)
 	default:
 		e.value(v, depth)
 	}
@@ -699,30 +658,9 @@ func (e *encoder) anyMap(m map[string]any, depth int) {
 		}
 	}
 	keys := e.orderKeys(e.stack[start:], split)
-	e.writeObject(keys, depth, func(k string) { e.anyValue(m[k], depth+1) })
+	e.object(keys, depth, func(k string) { e.anyValue(m[k], depth+1) })
 	clear(e.stack[start:])
 	e.stack = e.stack[:start]
-}
-
-// writeObject writes an object of the keys given, in order; val writes the
-// value of a key.
-func (e *encoder) writeObject(keys []string, depth int, val func(k string)) {
-	if len(keys) == 0 {
-		e.buf.WriteString("{}")
-		return
-	}
-	e.buf.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			e.buf.WriteByte(',')
-		}
-		e.newline(depth + 1)
-		writeJSString(&e.buf, k)
-		e.colon()
-		val(k)
-	}
-	e.newline(depth)
-	e.buf.WriteByte('}')
 }
 
 // sortICU sorts keys by their ICU sort keys, with a bytewise tie break.

@@ -148,20 +148,7 @@ func (e *encoder) value(v any, depth int) {
 	case []string:
 		e.strings(x, depth)
 	case []any:
-		if len(x) == 0 {
-			e.buf.WriteString("[]")
-			return
-		}
-		e.buf.WriteByte('[')
-		for i, item := range x {
-			if i > 0 {
-				e.buf.WriteByte(',')
-			}
-			e.newline(depth + 1)
-			e.value(item, depth+1)
-		}
-		e.newline(depth)
-		e.buf.WriteByte(']')
+		e.array(x, depth, e.value)
 	case map[string]string:
 		keys := e.sortedKeys(len(x), func(yield func(string, bool)) {
 			for k := range x {
@@ -201,6 +188,26 @@ func (e *encoder) strings(x []string, depth int) {
 	e.buf.WriteByte(']')
 }
 
+// array writes a generic array; item writes each element.
+func (e *encoder) array(x []any, depth int, item func(v any, depth int)) {
+	if len(x) == 0 {
+		e.buf.WriteString("[]")
+		return
+	}
+	e.buf.WriteByte('[')
+	for i, v := range x {
+		if i > 0 {
+			e.buf.WriteByte(',')
+		}
+		e.newline(depth + 1)
+		item(v, depth+1)
+	}
+	e.newline(depth)
+	e.buf.WriteByte(']')
+}
+
+// object writes an object of the keys given, in order; val writes the
+// value of a key.
 func (e *encoder) object(keys []string, depth int, val func(k string)) {
 	if len(keys) == 0 {
 		e.buf.WriteString("{}")
@@ -213,10 +220,7 @@ func (e *encoder) object(keys []string, depth int, val func(k string)) {
 		}
 		e.newline(depth + 1)
 		writeJSString(&e.buf, k)
-		e.buf.WriteByte(':')
-		if e.gap != "" {
-			e.buf.WriteByte(' ')
-		}
+		e.colon()
 		val(k)
 	}
 	e.newline(depth)
