@@ -357,22 +357,7 @@ func (e *encoder) packages(pkgs map[string]*Package, depth int) {
 		keys = append(keys, k)
 	}
 	keys = e.sortUniform(keys)
-	if len(keys) == 0 {
-		e.buf.WriteString("{}")
-		return
-	}
-	e.buf.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			e.buf.WriteByte(',')
-		}
-		e.newline(depth + 1)
-		writeJSString(&e.buf, k)
-		e.colon()
-		e.entry(pkgs[k], depth+1)
-	}
-	e.newline(depth)
-	e.buf.WriteByte('}')
+	e.object(keys, depth, func(k string) { e.entry(pkgs[k], depth+1) })
 }
 
 // entry writes one packages entry as stringify(p.toMap(), ...) does.
