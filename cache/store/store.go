@@ -125,8 +125,16 @@ func (s *Store) Has(key string) bool {
 	if dir == "" {
 		return false
 	}
-	fi, err := os.Lstat(dir)
-	return err == nil && fi.IsDir()
+	// unix.Lstat rather than os.Lstat: no FileInfo to allocate, and a
+	// warm install asks once per package.
+	var st unix.Stat_t
+	for {
+		err := unix.Lstat(dir, &st)
+		if err == unix.EINTR {
+			continue
+		}
+		return err == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR
+	}
 }
 
 // Put makes the entry for key exist and returns its directory. If it is
