@@ -103,6 +103,12 @@ type installer struct {
 
 	fromCache, downloaded int
 	extractSlots          chan struct{} // bounds concurrent extractions
+
+	// extracted holds, by store directory, what this run extracted into
+	// the store: linking lists those entries from memory instead of
+	// reading back the indexes just written.
+	extractedMu sync.Mutex
+	extracted   map[string][]store.IndexEntry
 }
 
 // CI installs exactly what the lockfile in o.Dir pins, like `npm ci`.
@@ -454,7 +460,20 @@ func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, 
 		span.Miss()
 		in.downloaded++
 		eg.Go(func() error {
-			_, err := in.store.PutIndexed(it.key, func(tmp string) ([]store.IndexEntry, error) { return in.download(ctx, it, tmp) })
+			var index []store.IndexEntry
+			dir, err := in.store.PutIndexed(it.key, func(tmp string) ([]store.IndexEntry, error) {
+				var err error
+				index, err = in.download(ctx, it, tmp)
+				return index, err
+			})
+			if err == nil && index != nil {
+				in.extractedMu.Lock()
+				if in.extracted == nil {
+					in.extracted = map[string][]store.IndexEntry{}
+				}
+				in.extracted[dir] = index
+				in.extractedMu.Unlock()
+			}
 			if err == nil {
 				in.o.Progress.Fetched(1)
 				return nil
@@ -713,7 +732,7 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 	}
 	probeDst := filepath.Join(in.dir, stagingName)
 	method := link.Probe(in.store.Root(), probeDst)
-	if _, err := link.Materialize(ctx, jobs, link.Options{Method: method, Concurrency: 0, List: store.List}); err != nil {
+	if _, err := link.Materialize(ctx, jobs, link.Options{Method: method, Concurrency: 0, List: in.list}); err != nil {
 		return nil, fmt.Errorf("failed to build node_modules: %w", err)
 	}
 	// Links (workspaces, file: folders) are relative symlinks.
@@ -748,6 +767,26 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// list lists a store entry for the linker: from memory when this run
+// extracted it, else from its index (store.List).
+func (in *installer) list(src string, buf []byte, fn func(kind byte, rel []byte) error) ([]byte, error) {
+	entries, ok := in.extracted[src]
+	if !ok {
+		return store.List(src, buf, fn)
+	}
+	for _, e := range entries {
+		kind := byte('f')
+		if e.Dir {
+			kind = 'd'
+		}
+		buf = append(buf[:0], e.Path...)
+		if err := fn(kind, buf); err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // hiddenLockfile returns the contents of node_modules/.package-lock.json:
