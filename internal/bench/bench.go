@@ -26,7 +26,7 @@ type Options struct {
 	WorkDir  string   // scratch; required
 	ToolsDir string   // where npm/pnpm/bun are installed on demand; default WorkDir/tools
 	Registry string   // default https://registry.npmjs.org/
-	Floor    bool     // also measure the network floor (p3) and the link floor (p4)
+	Floor    bool     // also measure the network floors (p1 packuments, p3 tarballs) and the link floor (p4)
 	Stdout   io.Writer
 	Stderr   io.Writer
 
@@ -604,8 +604,8 @@ func countPackages(nm string) int {
 	return n
 }
 
-// floors measures the floors of phase on fx: p3 → one curl fetching the
-// lockfile's tarballs; p4 → `cp -al` of an installed node_modules, by one
+// floors measures the floors of phase on fx: p1 → one curl fetching the
+// closure's packuments; p3 → one curl fetching the lockfile's tarballs; p4 → `cp -al` of an installed node_modules, by one
 // process and by one per core.
 func (b *bencher) floors(ctx context.Context, fx *fixture, phase string, run int) []Sample {
 	var out []Sample
@@ -675,6 +675,30 @@ func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run, wor
 	var s Sample
 	var argv []string
 	switch phase {
+	case PhaseResolve:
+		s = Sample{Tool: FloorCurl, Fixture: fx.name, Phase: phase, Run: run, ExitCode: -1}
+		data, err := os.ReadFile(filepath.Join(fx.dir, "package-lock.json"))
+		if err != nil {
+			s.Err = fmt.Sprintf("failed to read lockfile: %v", err)
+			return s, true
+		}
+		urls, err := packumentURLs(data, b.o.Registry)
+		if err != nil {
+			s.Err = err.Error()
+			return s, true
+		}
+		cfg := filepath.Join(dir, "packuments.curlrc")
+		if err := writeCurlConfig(cfg, urls, "Accept: application/json"); err != nil {
+			s.Err = err.Error()
+			return s, true
+		}
+		argv = curlFloorArgv(cfg)
+		if f := strings.Fields(toolVersion(ctx, "curl", []string{"curl"}, b.env)); len(f) > 1 {
+			s.Version = f[1]
+		}
+		s.Command = "curl --parallel --parallel-max 64 -K packuments.curlrc"
+		s.Note = fmt.Sprintf("one curl process fetching the %d packuments a resolve of package-lock.json's closure needs, all at once (no dependency chain), to /dev/null", len(urls))
+		s.Packages = len(urls)
 	case PhaseCold:
 		s = Sample{Tool: FloorCurl, Fixture: fx.name, Phase: phase, Run: run, ExitCode: -1}
 		data, err := os.ReadFile(filepath.Join(fx.dir, "package-lock.json"))

@@ -95,10 +95,56 @@ func tarballURLs(lockfile []byte, registry string, p platform) ([]string, error)
 	return urls, nil
 }
 
+// packumentURLs lists the registry documents a resolve of package-lock.json
+// data's closure fetches: one per package name (an alias's target), the
+// optional packages of every platform included, as npm records them all.
+// Linked, bundled and non-registry (file:, git) entries are skipped; a
+// scoped name's slash is escaped as npm-registry-fetch does. The result is
+// sorted.
+func packumentURLs(lockfile []byte, registry string) ([]string, error) {
+	var lf struct {
+		Packages map[string]struct {
+			Name     string `json:"name"`
+			Resolved string `json:"resolved"`
+			Link     bool   `json:"link"`
+			InBundle bool   `json:"inBundle"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal(lockfile, &lf); err != nil {
+		return nil, fmt.Errorf("failed to parse lockfile: %w", err)
+	}
+	if lf.Packages == nil {
+		return nil, fmt.Errorf("failed to parse lockfile: no \"packages\" (lockfileVersion 2 or 3 needed)")
+	}
+	reg := strings.TrimSuffix(registry, "/") + "/"
+	seen := map[string]bool{}
+	var urls []string
+	for loc, e := range lf.Packages {
+		i := strings.LastIndex(loc, "node_modules/")
+		if i < 0 || e.Link || e.InBundle || strings.HasPrefix(e.Resolved, "file:") || strings.HasPrefix(e.Resolved, "git") {
+			continue // the root, workspaces, links, bundled, non-registry
+		}
+		name := e.Name
+		if name == "" {
+			name = loc[i+len("node_modules/"):]
+		}
+		u := reg + strings.Replace(name, "/", "%2f", 1)
+		if !seen[u] {
+			seen[u] = true
+			urls = append(urls, u)
+		}
+	}
+	sort.Strings(urls)
+	return urls, nil
+}
+
 // writeCurlConfig writes a curl config (-K) that fetches every URL to
-// /dev/null.
-func writeCurlConfig(file string, urls []string) error {
+// /dev/null, sending headers (e.g. "Accept: application/json") with each.
+func writeCurlConfig(file string, urls []string, headers ...string) error {
 	var b strings.Builder
+	for _, h := range headers {
+		fmt.Fprintf(&b, "header = %q\n", h)
+	}
 	for _, u := range urls {
 		fmt.Fprintf(&b, "url = %q\noutput = \"/dev/null\"\n", u)
 	}

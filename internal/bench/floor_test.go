@@ -96,6 +96,52 @@ func TestWriteCurlConfig(t *testing.T) {
 	}
 }
 
+func TestPackumentURLs(t *testing.T) {
+	lock := `{"lockfileVersion": 3, "packages": {
+	  "": {"name": "root", "version": "1.0.0"},
+	  "node_modules/a": {"version": "1.0.0"},
+	  "node_modules/b/node_modules/a": {"version": "2.0.0"},
+	  "node_modules/b": {"version": "1.0.0"},
+	  "node_modules/@s/x": {"version": "2.0.0"},
+	  "node_modules/alias": {"name": "@real/pkg", "version": "3.1.0"},
+	  "node_modules/linked": {"resolved": "packages/linked", "link": true},
+	  "node_modules/b/node_modules/bundled": {"version": "1.0.0", "inBundle": true},
+	  "node_modules/@x/bin-darwin": {"version": "1.0.0", "os": ["darwin"], "optional": true},
+	  "node_modules/local": {"version": "1.0.0", "resolved": "file:../local"},
+	  "node_modules/gitdep": {"version": "1.0.0", "resolved": "git+ssh://git@github.com/u/r.git#abc"},
+	  "packages/linked": {"name": "linked", "version": "0.1.0"}
+	}}`
+	got, err := packumentURLs([]byte(lock), "http://127.0.0.1:4873/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"http://127.0.0.1:4873/@real%2fpkg",
+		"http://127.0.0.1:4873/@s%2fx",
+		"http://127.0.0.1:4873/@x%2fbin-darwin",
+		"http://127.0.0.1:4873/a",
+		"http://127.0.0.1:4873/b",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("packumentURLs =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := packumentURLs([]byte(`{"lockfileVersion": 1}`), "http://r/"); err == nil {
+		t.Error("a lockfile without packages gave no error")
+	}
+}
+
+func TestWriteCurlConfigHeaders(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c")
+	if err := writeCurlConfig(p, []string{"https://r/a"}, "Accept: application/json"); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(p)
+	want := "header = \"Accept: application/json\"\nurl = \"https://r/a\"\noutput = \"/dev/null\"\n"
+	if string(data) != want {
+		t.Errorf("config = %q, want %q", data, want)
+	}
+}
+
 func TestCountPackages(t *testing.T) {
 	root := t.TempDir()
 	nm := filepath.Join(root, "node_modules")
