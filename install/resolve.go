@@ -164,7 +164,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	defer func() { cancelPrefetch(); <-preDone }()
 	fetch := memo.Packument
 	tree, err := arborist.Build(ctx, arborist.Options{
-		Dir: o.Dir, Fetch: fetch, Prefetch: memo.Prefetch, NodeVersionFunc: nodeVersion,
+		Dir: o.Dir, Fetch: fetch, Refetch: memo.Refetch, Prefetch: memo.Prefetch, NodeVersionFunc: nodeVersion,
 		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
 		Platform: plat, Lockfile: existing, Tarball: tarballReader(client, o.Dir),
 		Warn: func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
@@ -243,6 +243,52 @@ type memoFetcher struct {
 	docs  map[string]*packument.Packument
 	errs  map[string]error
 	calls map[string]chan struct{}
+	// refetches are the fresh fetches asked for (Refetch), one per name.
+	refetches map[string]*refetchCall
+}
+
+type refetchCall struct {
+	done chan struct{}
+	doc  *packument.Packument
+	err  error
+}
+
+// Refetch fetches a fresh copy of name's packument through the inner
+// fetcher (when it is a preload.Refetcher), once per name whoever asks
+// (the preload and the resolver both may), and remembers it in place of
+// the old one.
+func (m *memoFetcher) Refetch(ctx context.Context, name string) (*packument.Packument, error) {
+	r, ok := m.inner.(preload.Refetcher)
+	if !ok {
+		return nil, fmt.Errorf("failed to refetch the packument of %q: the fetcher cannot", name)
+	}
+	m.mu.Lock()
+	c, ok := m.refetches[name]
+	if !ok {
+		c = &refetchCall{done: make(chan struct{})}
+		if m.refetches == nil {
+			m.refetches = map[string]*refetchCall{}
+		}
+		m.refetches[name] = c
+	}
+	m.mu.Unlock()
+	if ok {
+		select {
+		case <-c.done:
+			return c.doc, c.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	c.doc, c.err = r.Refetch(ctx, name)
+	if c.err == nil {
+		m.mu.Lock()
+		m.docs[name] = c.doc
+		delete(m.errs, name)
+		m.mu.Unlock()
+	}
+	close(c.done)
+	return c.doc, c.err
 }
 
 func (m *memoFetcher) Packument(ctx context.Context, name string) (*packument.Packument, error) {

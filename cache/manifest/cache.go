@@ -378,12 +378,61 @@ func (f *Fetcher) Packument(ctx context.Context, name string) (*packument.Packum
 	if f.Mode == Offline {
 		return nil, fmt.Errorf("failed to load the packument of %q: %w (run without --offline, or warm the cache first)", name, ErrOffline)
 	}
-	if f.Origin == nil {
-		return nil, fmt.Errorf("failed to fetch the packument of %q: no registry origin", name)
-	}
 	var cond Validators
 	if e != nil {
 		cond = e.Validators
+	}
+	p, notModified, err := f.fetch(ctx, reg, name, cond)
+	if err != nil {
+		return nil, err
+	}
+	if notModified {
+		if e == nil {
+			return nil, fmt.Errorf("failed to fetch the packument of %q: 304 Not Modified for an unconditional request", name)
+		}
+		stats.Revalidated.Add(1)
+		if err := f.Cache.Touch(reg, name, f.now()); err != nil {
+			stats.StoreErrors.Add(1)
+		}
+		return e.Packument, nil
+	}
+	stats.Fetched.Add(1)
+	return p, nil
+}
+
+// Refetch fetches name's packument from the registry unconditionally,
+// whatever the cache holds, and stores it (see preload.Refetcher). In
+// Offline mode it fails.
+func (f *Fetcher) Refetch(ctx context.Context, name string) (*packument.Packument, error) {
+	if f.Mode == Offline {
+		return nil, fmt.Errorf("failed to load the packument of %q: %w (run without --offline, or warm the cache first)", name, ErrOffline)
+	}
+	reg := f.Registry
+	if f.RegistryFor != nil {
+		reg = f.RegistryFor(name)
+	}
+	p, notModified, err := f.fetch(ctx, reg, name, Validators{})
+	if err != nil {
+		return nil, err
+	}
+	if notModified {
+		return nil, fmt.Errorf("failed to fetch the packument of %q: 304 Not Modified for an unconditional request", name)
+	}
+	if f.Stats != nil {
+		f.Stats.Fetched.Add(1)
+	}
+	return p, nil
+}
+
+// fetch GETs name's document (conditionally when cond is set) and stores
+// a new one in the cache.
+func (f *Fetcher) fetch(ctx context.Context, reg, name string, cond Validators) (*packument.Packument, bool, error) {
+	if f.Origin == nil {
+		return nil, false, fmt.Errorf("failed to fetch the packument of %q: no registry origin", name)
+	}
+	stats := f.Stats
+	if stats == nil {
+		stats = &Stats{}
 	}
 	var p *packument.Packument
 	notModified, err := f.Origin.FetchPackument(ctx, name, cond, func(body []byte, v Validators) error {
@@ -400,19 +449,5 @@ func (f *Fetcher) Packument(ctx context.Context, name string) (*packument.Packum
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if notModified {
-		if e == nil {
-			return nil, fmt.Errorf("failed to fetch the packument of %q: 304 Not Modified for an unconditional request", name)
-		}
-		stats.Revalidated.Add(1)
-		if err := f.Cache.Touch(reg, name, f.now()); err != nil {
-			stats.StoreErrors.Add(1)
-		}
-		return e.Packument, nil
-	}
-	stats.Fetched.Add(1)
-	return p, nil
+	return p, notModified, err
 }

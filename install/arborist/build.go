@@ -28,6 +28,12 @@ type Options struct {
 	Dir string
 	// Fetch returns packuments; Build calls it from one goroutine.
 	Fetch Fetcher
+	// Refetch, when set, fetches a fresh copy of a packument in which no
+	// version matches a spec, bypassing any cache: for a while after a
+	// publish, a registry's caches may serve a document that lacks the
+	// new version another document already depends on. Build calls it at
+	// most once per package, then picks again.
+	Refetch Fetcher
 	// Prefetch, when set, is told the names Build is about to ask Fetch
 	// for, so that their documents can be fetched in parallel (npm
 	// prefetches a placed node's problem edges, and loads optional peers
@@ -87,6 +93,7 @@ type builder struct {
 	packErrs    map[string]error
 	manifests   map[string]*pkg
 	pickErrs    map[string]error
+	refetched   map[string]bool
 
 	queue        depsQueue
 	inQueue      map[*Node]bool
@@ -131,7 +138,7 @@ func Build(ctx context.Context, o Options) (*Tree, error) {
 		byName: map[string][]*Node{}, edgesByName: map[string][]*Edge{},
 		specCache: map[string]parsedSpec{}, satCache: map[satKey]bool{}, verCache: map[string]*semver.Version{},
 		packuments: map[string]*packument.Packument{}, packErrs: map[string]error{},
-		manifests: map[string]*pkg{}, pickErrs: map[string]error{},
+		manifests: map[string]*pkg{}, pickErrs: map[string]error{}, refetched: map[string]bool{},
 		tarballs: map[string]*TarballInfo{}, tarballErrs: map[string]error{},
 		depsSeen: map[*Node]bool{}, inQueue: map[*Node]bool{}, coll: collate.New(language.English), keys: map[string][]byte{},
 		virtualRoots: map[*Node]*Node{}, peerSource: map[weak.Pointer[Node]]*Node{},
@@ -664,8 +671,27 @@ func (b *builder) manifest(name, rng string) (*pkg, error) {
 		b.pickErrs[key] = err
 		return nil, err
 	}
-	v, err := packument.Pick(doc, rng, packument.PickOptions{DefaultTag: b.opts.DefaultTag, Before: b.opts.Before,
-		NodeVersion: b.nodeVersion(), NPMVersion: b.opts.NPMVersion})
+	pick := func() (*packument.Version, error) {
+		return packument.Pick(doc, rng, packument.PickOptions{DefaultTag: b.opts.DefaultTag, Before: b.opts.Before,
+			NodeVersion: b.nodeVersion(), NPMVersion: b.opts.NPMVersion})
+	}
+	v, err := pick()
+	if errors.Is(err, packument.ErrNoMatch) && b.opts.Refetch != nil && !b.refetched[name] {
+		// The document may be stale (see Options.Refetch): fetch it
+		// again, once; specs that failed against the old one are asked
+		// again too.
+		b.refetched[name] = true
+		if fresh, ferr := b.opts.Refetch(b.ctx, name); ferr == nil && fresh != nil {
+			b.packuments[name] = fresh
+			for k := range b.pickErrs {
+				if strings.HasPrefix(k, name+"@") {
+					delete(b.pickErrs, k)
+				}
+			}
+			doc = fresh
+			v, err = pick()
+		}
+	}
 	if err != nil {
 		b.pickErrs[key] = err
 		return nil, err

@@ -39,6 +39,12 @@ func (f *NetFetcher) Packument(ctx context.Context, name string) (*packument.Pac
 	return p, err
 }
 
+// Refetch fetches name's packument again: a NetFetcher has no cache, so it
+// is Packument.
+func (f *NetFetcher) Refetch(ctx context.Context, name string) (*packument.Packument, error) {
+	return f.Packument(ctx, name)
+}
+
 // FetchDoc GETs name's packument and calls fn with the whole body, which
 // fn must not keep (packument.Decode copies what it keeps). A 404 becomes
 // an error that says the package does not exist.

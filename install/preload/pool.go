@@ -35,6 +35,14 @@ type Fetcher interface {
 // FetcherFunc adapts a function to Fetcher.
 type FetcherFunc func(ctx context.Context, name string) (*packument.Packument, error)
 
+// Refetcher is a Fetcher that can also fetch a fresh copy of a document,
+// bypassing any cache: the pool (and the resolver) ask for one, once per
+// package, when no version of a document matches a spec, since a
+// registry's caches may lag behind a publish for a while.
+type Refetcher interface {
+	Refetch(ctx context.Context, name string) (*packument.Packument, error)
+}
+
 // Packument calls f.
 func (f FetcherFunc) Packument(ctx context.Context, name string) (*packument.Packument, error) {
 	return f(ctx, name)
@@ -154,6 +162,10 @@ type pkgState struct {
 	p        *packument.Packument
 	err      error
 	parked   []*item // items waiting for the fetch in flight
+	// refetch runs the one fresh fetch a no-match may ask for (see
+	// Refetcher); fresh is its document, nil if it failed.
+	refetch sync.Once
+	fresh   *packument.Packument
 }
 
 // seenEntry is the dedup record of one name@spec.
@@ -431,10 +443,19 @@ func (pl *pool) process(it *item, p *packument.Packument, fetchErr error) error 
 	if fetchErr != nil {
 		return pl.failed(it, fetchErr)
 	}
-	v, err := packument.Pick(p, it.spec, packument.PickOptions{
-		DefaultTag: pl.o.DefaultTag, Before: pl.o.Before,
-		NodeVersion: pl.nodeVersion(), NPMVersion: pl.o.NPMVersion,
-	})
+	pick := func() (*packument.Version, error) {
+		return packument.Pick(p, it.spec, packument.PickOptions{
+			DefaultTag: pl.o.DefaultTag, Before: pl.o.Before,
+			NodeVersion: pl.nodeVersion(), NPMVersion: pl.o.NPMVersion,
+		})
+	}
+	v, err := pick()
+	if errors.Is(err, packument.ErrNoMatch) {
+		if fresh := pl.refetch(it.name); fresh != nil {
+			p = fresh
+			v, err = pick()
+		}
+	}
 	if err != nil {
 		return pl.failed(it, err)
 	}
@@ -486,6 +507,35 @@ func (pl *pool) process(it *item, p *packument.Packument, fetchErr error) error 
 		}
 	}
 	return nil
+}
+
+// refetch returns a fresh copy of name's packument, fetched once per
+// Preload when the Fetcher is a Refetcher (nil otherwise, or when that
+// fetch failed); it replaces the document in the result.
+func (pl *pool) refetch(name string) *packument.Packument {
+	r, ok := pl.o.Fetcher.(Refetcher)
+	if !ok {
+		return nil
+	}
+	pl.mu.Lock()
+	st := pl.pkgs[name]
+	pl.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	st.refetch.Do(func() {
+		p, err := r.Refetch(pl.ctx, name)
+		if err != nil || p == nil {
+			return
+		}
+		pl.mu.Lock()
+		st.fresh, st.p = p, p
+		pl.result.Packuments[name] = p
+		pl.mu.Unlock()
+	})
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return st.fresh
 }
 
 // failed records a failure: soft under an optional edge, else fatal.

@@ -444,3 +444,77 @@ func TestRegistrySpec(t *testing.T) {
 		}
 	}
 }
+
+// staleFetcher serves stale documents until refetched: Refetch serves
+// fresh ones (see Refetcher).
+type staleFetcher struct {
+	stale, fresh map[string]*packument.Packument
+	refetches    sync.Map // name → *atomic.Int32
+}
+
+func (f *staleFetcher) Packument(_ context.Context, name string) (*packument.Packument, error) {
+	if p := f.stale[name]; p != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("package %q not found", name)
+}
+
+func (f *staleFetcher) Refetch(_ context.Context, name string) (*packument.Packument, error) {
+	n, _ := f.refetches.LoadOrStore(name, new(atomic.Int32))
+	n.(*atomic.Int32).Add(1)
+	if p := f.fresh[name]; p != nil {
+		return p, nil
+	}
+	return f.Packument(context.Background(), name)
+}
+
+// TestPoolRefetchesStaleDocuments: when no version of a document matches,
+// a Refetcher is asked once for a fresh copy, and the pick and the walk go
+// on from it; a plain Fetcher fails as before.
+func TestPoolRefetchesStaleDocuments(t *testing.T) {
+	mk := func(name string, vers ...string) *packument.Packument {
+		p := &packument.Packument{Name: name, DistTags: map[string]string{"latest": vers[len(vers)-1]}}
+		for _, ver := range vers {
+			var deps map[string]string
+			if name == "core" && ver == "7.6.0" {
+				deps = map[string]string{"leaf": "^1"}
+			}
+			p.Versions = append(p.Versions, packument.NewVersion(packument.Summary{Version: ver}, &packument.Manifest{Name: name, Dependencies: deps}))
+		}
+		p.Finish()
+		return p
+	}
+	top := mk("top", "7.6.0")
+	top.Versions[0].Manifest().Dependencies = map[string]string{"core": "^7.6.0"}
+	stale := map[string]*packument.Packument{"top": top, "core": mk("core", "7.5.5"), "leaf": mk("leaf", "1.0.0")}
+	fresh := map[string]*packument.Packument{"core": mk("core", "7.5.5", "7.6.0")}
+	roots := []Request{{Name: "top", Spec: "^7"}, {Name: "core", Spec: "7.6.0"}, {Name: "other", Spec: "npm:core@~7.6"}}
+	for _, conc := range []int{1, 8} {
+		f := &staleFetcher{stale: stale, fresh: fresh}
+		res, err := Preload(context.Background(), roots, Options{Concurrency: conc, Fetcher: f})
+		if err != nil {
+			t.Fatalf("concurrency %d: %v", conc, err)
+		}
+		for _, key := range []string{"core@^7.6.0", "core@7.6.0", "core@~7.6"} {
+			if v := res.Picked[key]; v == nil || v.Version != "7.6.0" {
+				t.Errorf("concurrency %d: picked %s = %v, want 7.6.0", conc, key, v)
+			}
+		}
+		if res.Picked["leaf@^1"] == nil {
+			t.Errorf("concurrency %d: the fresh version's dependency was not followed", conc)
+		}
+		if res.Packuments["core"] != fresh["core"] {
+			t.Errorf("concurrency %d: the result keeps the stale document", conc)
+		}
+		n, _ := f.refetches.Load("core")
+		if n == nil || n.(*atomic.Int32).Load() != 1 {
+			t.Errorf("concurrency %d: core refetched %v times, want once", conc, n)
+		}
+	}
+	plain := FetcherFunc(func(ctx context.Context, name string) (*packument.Packument, error) {
+		return (&staleFetcher{stale: stale}).Packument(ctx, name)
+	})
+	if _, err := Preload(context.Background(), roots[:1], Options{Concurrency: 4, Fetcher: plain}); err == nil || !strings.Contains(err.Error(), "no matching version") {
+		t.Errorf("a fetcher that cannot refetch: error %v, want no matching version", err)
+	}
+}

@@ -2,9 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lockstep-dev/lockstep/internal/testserver"
@@ -144,5 +150,75 @@ func TestResolveKeepsGitDependency(t *testing.T) {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("lockfile lacks %s:\n%s", want, got)
 		}
+	}
+}
+
+// TestResolveRefetchesStaleDocument: right after a publish, a registry's
+// caches may serve a document without the new version that another
+// document already depends on. Resolve fetches such a document again,
+// once, before it reports no matching version.
+func TestResolveRefetchesStaleDocument(t *testing.T) {
+	reg := resolveRegistry(t)
+	target, err := url.Parse(reg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var mu sync.Mutex
+	docRequests := 0
+	stale := func() []byte {
+		var doc map[string]any
+		if err := json.Unmarshal(reg.Packument("b"), &doc); err != nil {
+			t.Fatal(err)
+		}
+		delete(doc["versions"].(map[string]any), "2.0.0")
+		if tm, ok := doc["time"].(map[string]any); ok {
+			delete(tm, "2.0.0")
+		}
+		doc["dist-tags"] = map[string]any{"latest": "1.0.0"}
+		b, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.TrimPrefix(r.URL.Path, target.Path) == "b" || r.URL.Path == "/b" {
+			mu.Lock()
+			docRequests++
+			first := docRequests == 1
+			mu.Unlock()
+			if first {
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(stale)
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"proj","version":"1.0.0","dependencies":{"a":"1.1.0"}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HOME": t.TempDir()}
+	var out, errb bytes.Buffer
+	code := Main([]string{"resolve", "--dir", dir, "--cache-dir", t.TempDir(), "--registry", srv.URL + "/", "--node-version", "20.0.0"},
+		Stdio{Out: &out, Err: &errb}, func(k string) string { return env[k] })
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	lock, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(lock), "\"node_modules/b\": {\n      \"version\": \"2.0.0\"") {
+		t.Errorf("lockfile does not pin b@2.0.0:\n%s", lock)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if docRequests != 2 {
+		t.Errorf("b's document was requested %d times, want 2 (the stale one, then once again)", docRequests)
 	}
 }
