@@ -675,44 +675,29 @@ func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run, wor
 	var s Sample
 	var argv []string
 	switch phase {
-	case PhaseResolve:
+	case PhaseResolve, PhaseCold:
+		// One curl fetching, all at once, what the phase downloads: the
+		// packuments a resolve needs (p1) or the tarballs (p3).
 		s = Sample{Tool: FloorCurl, Fixture: fx.name, Phase: phase, Run: run, ExitCode: -1}
 		data, err := os.ReadFile(filepath.Join(fx.dir, "package-lock.json"))
 		if err != nil {
 			s.Err = fmt.Sprintf("failed to read lockfile: %v", err)
 			return s, true
 		}
-		urls, err := packumentURLs(data, b.o.Registry)
+		file, what, headers := "tarballs.curlrc", "tarball URLs of package-lock.json (os/cpu/libc filtered for linux-x64-glibc)", []string(nil)
+		var urls []string
+		if phase == PhaseResolve {
+			file, what, headers = "packuments.curlrc", "packuments a resolve of package-lock.json's closure needs, all at once (no dependency chain),", []string{"Accept: application/json"}
+			urls, err = packumentURLs(data, b.o.Registry)
+		} else {
+			urls, err = tarballURLs(data, b.o.Registry, linuxX64)
+		}
 		if err != nil {
 			s.Err = err.Error()
 			return s, true
 		}
-		cfg := filepath.Join(dir, "packuments.curlrc")
-		if err := writeCurlConfig(cfg, urls, "Accept: application/json"); err != nil {
-			s.Err = err.Error()
-			return s, true
-		}
-		argv = curlFloorArgv(cfg)
-		if f := strings.Fields(toolVersion(ctx, "curl", []string{"curl"}, b.env)); len(f) > 1 {
-			s.Version = f[1]
-		}
-		s.Command = "curl --parallel --parallel-max 64 -K packuments.curlrc"
-		s.Note = fmt.Sprintf("one curl process fetching the %d packuments a resolve of package-lock.json's closure needs, all at once (no dependency chain), to /dev/null", len(urls))
-		s.Packages = len(urls)
-	case PhaseCold:
-		s = Sample{Tool: FloorCurl, Fixture: fx.name, Phase: phase, Run: run, ExitCode: -1}
-		data, err := os.ReadFile(filepath.Join(fx.dir, "package-lock.json"))
-		if err != nil {
-			s.Err = fmt.Sprintf("failed to read lockfile: %v", err)
-			return s, true
-		}
-		urls, err := tarballURLs(data, b.o.Registry, linuxX64)
-		if err != nil {
-			s.Err = err.Error()
-			return s, true
-		}
-		cfg := filepath.Join(dir, "tarballs.curlrc")
-		if err := writeCurlConfig(cfg, urls); err != nil {
+		cfg := filepath.Join(dir, file)
+		if err := writeCurlConfig(cfg, urls, headers...); err != nil {
 			s.Err = err.Error()
 			return s, true
 		}
@@ -720,8 +705,8 @@ func (b *bencher) floor(ctx context.Context, fx *fixture, phase string, run, wor
 		if f := strings.Fields(toolVersion(ctx, "curl", []string{"curl"}, b.env)); len(f) > 1 {
 			s.Version = f[1] // "curl 7.88.1 (x86_64-pc-linux-gnu) ..."
 		}
-		s.Command = "curl --parallel --parallel-max 64 -K tarballs.curlrc"
-		s.Note = fmt.Sprintf("one curl process fetching the %d tarball URLs of package-lock.json (os/cpu/libc filtered for linux-x64-glibc) to /dev/null", len(urls))
+		s.Command = "curl --parallel --parallel-max 64 -K " + file
+		s.Note = fmt.Sprintf("one curl process fetching the %d %s to /dev/null", len(urls), what)
 		s.Packages = len(urls)
 	case PhaseWarm:
 		s = Sample{Tool: FloorCpAl, Fixture: fx.name, Phase: phase, Run: run, ExitCode: -1}

@@ -37,23 +37,22 @@ func allowed(list []string, value string) bool {
 	return !positive || match
 }
 
-// tarballURLs lists the unique tarball URLs npm would fetch for
-// package-lock.json data on platform p: links, bundled packages and the root
-// are skipped, entries whose os/cpu/libc exclude p are skipped, and entries
-// without `resolved` get the registry's default tarball URL. URLs under the
-// public registry are moved to registry. The result is sorted.
-func tarballURLs(lockfile []byte, registry string, p platform) ([]string, error) {
+// lockEntry is what the floors read of a package-lock.json entry.
+type lockEntry struct {
+	Name     string   `json:"name"`
+	Version  string   `json:"version"`
+	Resolved string   `json:"resolved"`
+	Link     bool     `json:"link"`
+	InBundle bool     `json:"inBundle"`
+	OS       []string `json:"os"`
+	CPU      []string `json:"cpu"`
+	Libc     []string `json:"libc"`
+}
+
+// lockEntries reads the packages map of package-lock.json data.
+func lockEntries(lockfile []byte) (map[string]lockEntry, error) {
 	var lf struct {
-		Packages map[string]struct {
-			Name     string   `json:"name"`
-			Version  string   `json:"version"`
-			Resolved string   `json:"resolved"`
-			Link     bool     `json:"link"`
-			InBundle bool     `json:"inBundle"`
-			OS       []string `json:"os"`
-			CPU      []string `json:"cpu"`
-			Libc     []string `json:"libc"`
-		} `json:"packages"`
+		Packages map[string]lockEntry `json:"packages"`
 	}
 	if err := json.Unmarshal(lockfile, &lf); err != nil {
 		return nil, fmt.Errorf("failed to parse lockfile: %w", err)
@@ -61,11 +60,24 @@ func tarballURLs(lockfile []byte, registry string, p platform) ([]string, error)
 	if lf.Packages == nil {
 		return nil, fmt.Errorf("failed to parse lockfile: no \"packages\" (lockfileVersion 2 or 3 needed)")
 	}
+	return lf.Packages, nil
+}
+
+// tarballURLs lists the unique tarball URLs npm would fetch for
+// package-lock.json data on platform p: links, bundled packages and the root
+// are skipped, entries whose os/cpu/libc exclude p are skipped, and entries
+// without `resolved` get the registry's default tarball URL. URLs under the
+// public registry are moved to registry. The result is sorted.
+func tarballURLs(lockfile []byte, registry string, p platform) ([]string, error) {
+	lf, err := lockEntries(lockfile)
+	if err != nil {
+		return nil, err
+	}
 	reg := strings.TrimSuffix(registry, "/") + "/"
 	const public = "https://registry.npmjs.org/"
 	seen := map[string]bool{}
 	var urls []string
-	for loc, e := range lf.Packages {
+	for loc, e := range lf {
 		if loc == "" || e.Link || e.InBundle || e.Version == "" {
 			continue
 		}
@@ -102,24 +114,14 @@ func tarballURLs(lockfile []byte, registry string, p platform) ([]string, error)
 // scoped name's slash is escaped as npm-registry-fetch does. The result is
 // sorted.
 func packumentURLs(lockfile []byte, registry string) ([]string, error) {
-	var lf struct {
-		Packages map[string]struct {
-			Name     string `json:"name"`
-			Resolved string `json:"resolved"`
-			Link     bool   `json:"link"`
-			InBundle bool   `json:"inBundle"`
-		} `json:"packages"`
-	}
-	if err := json.Unmarshal(lockfile, &lf); err != nil {
-		return nil, fmt.Errorf("failed to parse lockfile: %w", err)
-	}
-	if lf.Packages == nil {
-		return nil, fmt.Errorf("failed to parse lockfile: no \"packages\" (lockfileVersion 2 or 3 needed)")
+	lf, err := lockEntries(lockfile)
+	if err != nil {
+		return nil, err
 	}
 	reg := strings.TrimSuffix(registry, "/") + "/"
 	seen := map[string]bool{}
 	var urls []string
-	for loc, e := range lf.Packages {
+	for loc, e := range lf {
 		i := strings.LastIndex(loc, "node_modules/")
 		if i < 0 || e.Link || e.InBundle || strings.HasPrefix(e.Resolved, "file:") || strings.HasPrefix(e.Resolved, "git") {
 			continue // the root, workspaces, links, bundled, non-registry
