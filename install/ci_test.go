@@ -274,6 +274,15 @@ func TestCIBadInput(t *testing.T) {
 			wantErr: "b@2.0.0",
 		},
 		{
+			name: "git dependency",
+			setup: func(t *testing.T) string {
+				bad := good[0]
+				bad.override = map[string]any{"resolved": "git+ssh://git@github.com/user/b.git#0123456789abcdef0123456789abcdef01234567"}
+				return project(t, reg, root, []lockEntry{bad})
+			},
+			wantInput: true, wantErr: "does not install git dependencies",
+		},
+		{
 			name: "tarball missing",
 			setup: func(t *testing.T) string {
 				bad := good[0]
