@@ -213,7 +213,7 @@ func (b *bencher) purge(ctx context.Context, more bool) error {
 		return nil
 	}
 	fmt.Fprintf(b.o.Stdout, "bench: emptied the trash; waiting %v before the next timed run\n", max(b.o.Settle, purgeWait).Round(time.Second))
-	return settle(ctx, max(b.o.Settle, purgeWait))
+	return settle(ctx, max(b.o.Settle, purgeWait), nil)
 }
 
 // purgeWait is how long ext4 without a journal remembers deleted inodes
@@ -605,8 +605,9 @@ func countPackages(nm string) int {
 }
 
 // floors measures the floors of phase on fx: p1 → one curl fetching the
-// closure's packuments; p3 → one curl fetching the lockfile's tarballs; p4 → `cp -al` of an installed node_modules, by one
-// process and by one per core.
+// closure's packuments; p3 → one curl fetching the lockfile's tarballs;
+// p4 → `cp -al` of an installed node_modules, by one process and by one
+// per core.
 func (b *bencher) floors(ctx context.Context, fx *fixture, phase string, run int) []Sample {
 	var out []Sample
 	if s, ok := b.floor(ctx, fx, phase, run, 1); ok {
@@ -783,23 +784,24 @@ func (b *bencher) settle(ctx context.Context) error {
 	if b.o.Settle <= 0 {
 		return nil
 	}
-	syscall.Sync()
-	dropPageCache(b.drop)
+	err := settle(ctx, b.o.Settle, b.drop)
 	b.drop = b.drop[:0]
-	return settle(ctx, b.o.Settle)
+	return err
 }
 
-// settle flushes dirty data and waits d before a timed command, so that
+// settle flushes dirty data, drops from the page cache what the trees in
+// drop hold (see dropPageCache), and waits d before a timed command, so that
 // no tool pays for the previous one's writes and deletions: ext4 without a
 // journal scans past inodes deleted in the last 60 s (300 s more while their
 // inode table block is dirty) on every allocation. That is why runs do not
 // delete: what a run leaves goes to the trash (discard), emptied once per
 // fixture (purge).
-func settle(ctx context.Context, d time.Duration) error {
+func settle(ctx context.Context, d time.Duration, drop []string) error {
 	if d <= 0 {
 		return nil
 	}
 	syscall.Sync()
+	dropPageCache(drop) // after the sync: dirty pages cannot be dropped
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
