@@ -106,7 +106,8 @@ type installer struct {
 
 	// extracted holds, by store directory, what this run extracted into
 	// the store: linking lists those entries from memory instead of
-	// reading back the indexes just written.
+	// reading back the indexes just written. fetchAll fills it (under
+	// extractedMu); list reads it once fetchAll has returned.
 	extractedMu sync.Mutex
 	extracted   map[string][]store.IndexEntry
 }
@@ -446,6 +447,7 @@ func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, 
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	in.extracted = map[string][]store.IndexEntry{}
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(in.o.Concurrency)
 	var mu sync.Mutex
@@ -468,9 +470,6 @@ func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, 
 			})
 			if err == nil && index != nil {
 				in.extractedMu.Lock()
-				if in.extracted == nil {
-					in.extracted = map[string][]store.IndexEntry{}
-				}
 				in.extracted[dir] = index
 				in.extractedMu.Unlock()
 			}

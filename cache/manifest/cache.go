@@ -353,10 +353,7 @@ func (f *Fetcher) Packument(ctx context.Context, name string) (*packument.Packum
 	if maxAge == 0 {
 		maxAge = DefaultMaxAge
 	}
-	reg := f.Registry
-	if f.RegistryFor != nil {
-		reg = f.RegistryFor(name)
-	}
+	reg := f.registryOf(name)
 	e, err := f.Cache.Load(reg, name)
 	switch {
 	case err == nil:
@@ -376,28 +373,36 @@ func (f *Fetcher) Packument(ctx context.Context, name string) (*packument.Packum
 		}
 	}
 	if f.Mode == Offline {
-		return nil, fmt.Errorf("failed to load the packument of %q: %w (run without --offline, or warm the cache first)", name, ErrOffline)
+		return nil, offlineErr(name)
 	}
 	var cond Validators
 	if e != nil {
 		cond = e.Validators
 	}
-	p, notModified, err := f.fetch(ctx, reg, name, cond)
+	p, notModified, err := f.fetch(ctx, reg, name, cond, stats)
 	if err != nil {
 		return nil, err
 	}
-	if notModified {
-		if e == nil {
-			return nil, fmt.Errorf("failed to fetch the packument of %q: 304 Not Modified for an unconditional request", name)
-		}
+	if notModified { // only asked with e's validators
 		stats.Revalidated.Add(1)
 		if err := f.Cache.Touch(reg, name, f.now()); err != nil {
 			stats.StoreErrors.Add(1)
 		}
 		return e.Packument, nil
 	}
-	stats.Fetched.Add(1)
 	return p, nil
+}
+
+// registryOf is the registry that serves name, which keys its entry.
+func (f *Fetcher) registryOf(name string) string {
+	if f.RegistryFor != nil {
+		return f.RegistryFor(name)
+	}
+	return f.Registry
+}
+
+func offlineErr(name string) error {
+	return fmt.Errorf("failed to load the packument of %q: %w (run without --offline, or warm the cache first)", name, ErrOffline)
 }
 
 // Refetch fetches name's packument from the registry unconditionally,
@@ -405,37 +410,24 @@ func (f *Fetcher) Packument(ctx context.Context, name string) (*packument.Packum
 // Offline mode it fails.
 func (f *Fetcher) Refetch(ctx context.Context, name string) (*packument.Packument, error) {
 	if f.Mode == Offline {
-		return nil, fmt.Errorf("failed to load the packument of %q: %w (run without --offline, or warm the cache first)", name, ErrOffline)
-	}
-	reg := f.Registry
-	if f.RegistryFor != nil {
-		reg = f.RegistryFor(name)
-	}
-	p, notModified, err := f.fetch(ctx, reg, name, Validators{})
-	if err != nil {
-		return nil, err
-	}
-	if notModified {
-		return nil, fmt.Errorf("failed to fetch the packument of %q: 304 Not Modified for an unconditional request", name)
-	}
-	if f.Stats != nil {
-		f.Stats.Fetched.Add(1)
-	}
-	return p, nil
-}
-
-// fetch GETs name's document (conditionally when cond is set) and stores
-// a new one in the cache.
-func (f *Fetcher) fetch(ctx context.Context, reg, name string, cond Validators) (*packument.Packument, bool, error) {
-	if f.Origin == nil {
-		return nil, false, fmt.Errorf("failed to fetch the packument of %q: no registry origin", name)
+		return nil, offlineErr(name)
 	}
 	stats := f.Stats
 	if stats == nil {
 		stats = &Stats{}
 	}
-	var p *packument.Packument
-	notModified, err := f.Origin.FetchPackument(ctx, name, cond, func(body []byte, v Validators) error {
+	p, _, err := f.fetch(ctx, f.registryOf(name), name, Validators{}, stats)
+	return p, err
+}
+
+// fetch GETs name's document (conditionally when cond is set) and stores
+// a new one in the cache, counting it in stats. notModified is the
+// registry's 304, which is an error for an unconditional request.
+func (f *Fetcher) fetch(ctx context.Context, reg, name string, cond Validators, stats *Stats) (p *packument.Packument, notModified bool, err error) {
+	if f.Origin == nil {
+		return nil, false, fmt.Errorf("failed to fetch the packument of %q: no registry origin", name)
+	}
+	notModified, err = f.Origin.FetchPackument(ctx, name, cond, func(body []byte, v Validators) error {
 		var err error
 		if p, err = packument.Decode(body); err != nil {
 			return err
@@ -449,5 +441,13 @@ func (f *Fetcher) fetch(ctx context.Context, reg, name string, cond Validators) 
 		}
 		return nil
 	})
-	return p, notModified, err
+	switch {
+	case err != nil:
+		return nil, false, err
+	case notModified && cond.IsZero():
+		return nil, false, fmt.Errorf("failed to fetch the packument of %q: 304 Not Modified for an unconditional request", name)
+	case !notModified:
+		stats.Fetched.Add(1)
+	}
+	return p, notModified, nil
 }

@@ -13,9 +13,10 @@ import (
 // elsewhere, escapes, repeated keys, another lockfileVersion, no packages —
 // and the caller then takes the generic path, which also explains errors.
 // Strings view data, which the caller must not modify afterwards (the
-// scanner reads it in place rather than copying the whole file). The result is what fromDoc makes of the same document
-// (checked by TestParseFastMatches on every lockfile in testdata and the
-// shared fixtures).
+// scanner reads it in place rather than copying the whole file). The
+// result is what fromDoc makes of the same document (checked by
+// TestParseFastMatches on every lockfile in testdata and the shared
+// fixtures).
 func parseFast(data []byte, l *Lockfile) bool {
 	if len(data) == 0 {
 		return false

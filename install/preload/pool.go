@@ -533,9 +533,7 @@ func (pl *pool) refetch(name string) *packument.Packument {
 		pl.result.Packuments[name] = p
 		pl.mu.Unlock()
 	})
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	return st.fresh
+	return st.fresh // written only inside Do, which has returned
 }
 
 // failed records a failure: soft under an optional edge, else fatal.
