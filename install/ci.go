@@ -28,6 +28,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ type Options struct {
 	Timing      *timing.Recorder
 	Progress    *progress.Reporter // nil: no progress display
 	Platform    *platform.Platform // nil: this machine
-	NodeVersion string             // "" : `node -v`, asked only when an optional package has engines.node
+	NodeVersion string             // "" : `node -v` (remembered in the cache directory), asked as the install starts
 	// RetryDelay shortens the registry client's backoff (tests).
 	MinRetryDelay, MaxRetryDelay time.Duration
 }
@@ -137,6 +138,15 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 		in.plat = platform.Current()
 	}
 	start := time.Now()
+	if o.NodeVersion == "" {
+		// `node -v` (about 20 ms on a cold cache) runs while the lockfile
+		// is read and checked; markInert waits for it only when an optional
+		// package has engines.node. CI does not return before it ends: it
+		// may write its memo into the cache directory.
+		asked := make(chan struct{})
+		go func() { defer close(asked); in.nodeVersion() }()
+		defer func() { <-asked }()
+	}
 
 	cfg, err := npmrc.Load(npmrc.LoadOptions{Dir: dir, Getenv: o.Getenv, Flags: o.Flags, Home: o.Getenv("HOME")})
 	if err != nil {
@@ -187,7 +197,10 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 			lockPath, strings.Join(shown, "\n  "), more))
 	}
 
-	in.markInert(g)
+	// The engines.node checks wait for `node -v`, but the downloads need
+	// not: the first pass takes every engines range as satisfied, and
+	// enginesDiffer below redoes the marking when one is not.
+	engines := in.markInert(g, func() string { return "" })
 	omit := map[string]bool{}
 	for _, v := range cfg.Omit() {
 		omit[v] = true
@@ -232,6 +245,18 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(engines) > 0 && in.enginesDiffer(engines) {
+		// An optional package does not support this node: mark again with
+		// its answer. What was downloaded for it stays in the store.
+		for _, n := range g.order {
+			n.inert = false
+		}
+		in.markInert(g, in.nodeVersion)
+		if nodes, err = in.selectNodes(g, omit); err != nil {
+			return nil, err
+		}
+		failed = stillWanted(failed)
+	}
 	nodes = dropFailed(nodes, failed)
 
 	ignoreScripts := cfg.IgnoreScripts()
@@ -271,8 +296,9 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 
 // markInert marks optional packages this machine cannot use (os/cpu/libc
 // or engines.node) and their optional sets as inert, like arborist's
-// #checkEngineAndPlatform.
-func (in *installer) markInert(g *graph) {
+// #checkEngineAndPlatform. nodeVersion "" takes every engines.node range as
+// satisfied. It returns the packages whose engines.node it checked.
+func (in *installer) markInert(g *graph, nodeVersion func() string) (engines []*node) {
 	for _, n := range g.order {
 		if n.isRoot || n.pkg == nil || !n.pkg.Optional || n.inert {
 			continue
@@ -280,7 +306,8 @@ func (in *installer) markInert(g *graph) {
 		bad := in.plat.Check(n.pkg.OS, n.pkg.CPU, n.pkg.Libc) != nil
 		if !bad {
 			if rng := n.pkg.Engines["node"]; rng != "" {
-				if nv := in.nodeVersion(); nv != "" && !semver.Satisfies(nv, rng, semver.Options{IncludePrerelease: true}) {
+				engines = append(engines, n)
+				if nv := nodeVersion(); nv != "" && !semver.Satisfies(nv, rng, semver.Options{IncludePrerelease: true}) {
 					bad = true
 				}
 			}
@@ -291,6 +318,34 @@ func (in *installer) markInert(g *graph) {
 			}
 		}
 	}
+	return engines
+}
+
+// enginesDiffer reports whether this machine's node fails the engines.node
+// range of one of the packages.
+func (in *installer) enginesDiffer(pkgs []*node) bool {
+	nv := in.nodeVersion()
+	if nv == "" {
+		return false
+	}
+	for _, n := range pkgs {
+		if !semver.Satisfies(nv, n.pkg.Engines["node"], semver.Options{IncludePrerelease: true}) {
+			return true
+		}
+	}
+	return false
+}
+
+// stillWanted keeps the failed downloads that a package still to install
+// uses.
+func stillWanted(failed []*fetchItem) []*fetchItem {
+	var out []*fetchItem
+	for _, it := range failed {
+		if slices.ContainsFunc(it.nodes, func(n *node) bool { return !n.inert && !n.omitted }) {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 var nodeVersionOnce struct {

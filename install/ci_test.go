@@ -540,3 +540,65 @@ func TestDetectNodeVersionMemo(t *testing.T) {
 		})
 	}
 }
+
+// TestCIOptionalEngines: an optional package whose engines.node this node
+// fails is left out with what only it needs, like npm; one whose range node
+// meets is installed. The downloads start before node's version is known,
+// so a failed download of a left-out package must not matter either.
+func TestCIOptionalEngines(t *testing.T) {
+	pkgs := []testserver.Package{
+		{Name: "app", Version: "1.0.0"},
+		{Name: "old-node", Version: "1.0.0", Dependencies: map[string]string{"od-dep": "1.0.0"}},
+		{Name: "od-dep", Version: "1.0.0"},
+		{Name: "new-node", Version: "1.0.0"},
+	}
+	for _, tc := range []struct {
+		name      string
+		failOld   bool
+		wantOld   bool
+		oldEngine string
+	}{
+		{name: "old node range", oldEngine: "<18"},
+		{name: "old node range, download fails", oldEngine: "<18", failOld: true},
+		{name: "satisfied range", oldEngine: ">=18", wantOld: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg := testserver.NewRegistry(t, pkgs...)
+			root := map[string]any{
+				"name": "proj", "version": "1.0.0",
+				"dependencies":         map[string]string{"app": "1.0.0"},
+				"optionalDependencies": map[string]string{"old-node": "1.0.0", "new-node": "1.0.0"},
+			}
+			opt := map[string]any{"optional": true}
+			dir := project(t, reg, root, []lockEntry{
+				{path: "node_modules/app", pkg: pkgs[0]},
+				{path: "node_modules/old-node", pkg: pkgs[1], flags: opt, override: map[string]any{"engines": map[string]string{"node": tc.oldEngine}}},
+				{path: "node_modules/od-dep", pkg: pkgs[2], flags: opt},
+				{path: "node_modules/new-node", pkg: pkgs[3], flags: opt, override: map[string]any{"engines": map[string]string{"node": ">=18"}}},
+			})
+			if tc.failOld {
+				reg.FailTimes("/old-node/-/old-node-1.0.0.tgz", testserver.Fault500, 100)
+			}
+			if _, err := runCI(t, dir, t.TempDir(), reg, nil); err != nil {
+				t.Fatal(err)
+			}
+			if tc.failOld && reg.Hits("/old-node/-/old-node-1.0.0.tgz") == 0 {
+				t.Error("old-node's tarball was not asked for: the failing download went untested")
+			}
+			nm := filepath.Join(dir, "node_modules")
+			mustExist(t, nm+"/app/package.json", nm+"/new-node/package.json")
+			hidden, err := os.ReadFile(nm + "/.package-lock.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantOld {
+				mustExist(t, nm+"/old-node/package.json", nm+"/od-dep/package.json")
+			} else {
+				mustNotExist(t, nm+"/old-node", nm+"/od-dep")
+				if strings.Contains(string(hidden), "old-node") || strings.Contains(string(hidden), "od-dep") {
+					t.Errorf(".package-lock.json lists a left-out package:\n%s", hidden)
+				}
+			}
+		})
+	}
+}
