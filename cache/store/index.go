@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Every entry has an index beside it, <entry dir>.idx, written before the
@@ -170,13 +172,42 @@ func writeIndex(tmp, path string, entries []IndexEntry) error {
 		return err
 	}
 	t := tmp + IndexSuffix
-	if err := os.WriteFile(t, idx, 0o644); err != nil {
+	if err := writeNew(t, idx); err != nil {
 		os.Remove(t)
 		return err
 	}
 	if err := os.Rename(t, path); err != nil {
 		os.Remove(t)
 		return err
+	}
+	return nil
+}
+
+// writeNew writes data to a new file at path (mode 0644 less the umask),
+// like os.WriteFile but without the poller registration (an fcntl pair
+// and a refused epoll_ctl around each regular file os opens): the store
+// writes one index per entry.
+func writeNew(path string, data []byte) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
+	for err == unix.EINTR {
+		fd, err = unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
+	}
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	for len(data) > 0 {
+		n, err := unix.Write(fd, data)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			unix.Close(fd)
+			return &fs.PathError{Op: "write", Path: path, Err: err}
+		}
+		data = data[n:]
+	}
+	if err := unix.Close(fd); err != nil {
+		return &fs.PathError{Op: "close", Path: path, Err: err}
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/lockstep-dev/lockstep/internal/fsx"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,12 +205,18 @@ func (s *Store) put(key, dir string, fill func(string) ([]IndexEntry, error)) (s
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", fmt.Errorf("failed to create store directory %q: %w", filepath.Dir(dir), err)
-	}
 	// The index goes first: an index without its entry is harmless, an
-	// entry without its index would fail Verify.
-	if err := writeIndex(tmp, dir+IndexSuffix, entries); err != nil {
+	// entry without its index would fail Verify. Its parent directory (one
+	// of 256 per algorithm) is made when the index cannot be moved in for
+	// want of it, rather than checked for every entry.
+	err = writeIndex(tmp, dir+IndexSuffix, entries)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return "", fmt.Errorf("failed to create store directory %q: %w", filepath.Dir(dir), err)
+		}
+		err = writeIndex(tmp, dir+IndexSuffix, entries)
+	}
+	if err != nil {
 		return "", fmt.Errorf("failed to index %q: %w", key, err)
 	}
 	if err := renameNoReplace(tmp, dir); err != nil {
