@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"runtime"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -46,6 +47,11 @@ func sysOpenat(dfd int, p string, flags int, perm uint32) (int, error) {
 		return -1, err
 	}
 	fd, e := fsSyscall6(unix.SYS_OPENAT, uintptr(dfd), uintptr(unsafe.Pointer(b)), uintptr(flags), uintptr(perm))
+	// fsSyscall6 is Go, not assembly: a pointer passed to it as a uintptr
+	// does not keep its object alive, so without this a garbage collection
+	// during the call could free the path and another allocation reuse it
+	// before the kernel reads it.
+	runtime.KeepAlive(b)
 	if e != 0 {
 		return -1, e
 	}
@@ -57,6 +63,7 @@ func sysWrite(fd int, b []byte) (int, error) {
 		return 0, nil
 	}
 	n, e := fsSyscall6(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0)
+	runtime.KeepAlive(b) // as in sysOpenat
 	if e != 0 {
 		return 0, e
 	}
