@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Options configure Run.
@@ -45,7 +47,16 @@ type Options struct {
 	// Settle, when positive, syncs and waits this long after preparing a
 	// run's starting state and before timing it (see settle).
 	Settle time.Duration
+	// MinFree is the free space in WorkDir below which a failed run stops
+	// the benchmark (every later run would fail the same way); 0 means
+	// DefaultMinFree, negative never stops.
+	MinFree int64
 }
+
+// DefaultMinFree is Options.MinFree's default. A fixture's discarded trees
+// stay in the work directory's trash until all its runs are done (see
+// discard): the large fixture's five rounds hold about 15 GB.
+const DefaultMinFree = 2 << 30
 
 // Sample is one measured command (or, with Run 0, a combination that was
 // skipped; Err says why).
@@ -164,11 +175,17 @@ func Run(ctx context.Context, o Options) ([]Sample, error) {
 					s := b.runOne(ctx, fx, t, ph, r)
 					b.samples = append(b.samples, s)
 					b.progress(s)
+					if err := b.checkSpace(s); err != nil {
+						return b.samples, err
+					}
 				}
 				if o.Floor {
 					for _, s := range b.floors(ctx, fx, ph, r) {
 						b.samples = append(b.samples, s)
 						b.progress(s)
+						if err := b.checkSpace(s); err != nil {
+							return b.samples, err
+						}
 					}
 				}
 			}
@@ -178,6 +195,26 @@ func Run(ctx context.Context, o Options) ([]Sample, error) {
 		}
 	}
 	return b.samples, ctx.Err()
+}
+
+// checkSpace stops the benchmark after a failed sample when the work
+// directory's file system has less than MinFree left: a full disk fails
+// every later run too, and their rows would only hide the cause.
+func (b *bencher) checkSpace(s Sample) error {
+	if s.OK() || b.o.MinFree < 0 {
+		return nil
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(b.o.WorkDir, &st); err != nil {
+		return nil
+	}
+	free := int64(st.Bavail) * int64(st.Bsize)
+	if free >= b.o.MinFree {
+		return nil
+	}
+	return fmt.Errorf("failed to finish benchmark: %s %s %s r%d failed with %.1f GB free in %q (below %.1f GB); "+
+		"a fixture's runs keep their trees in the work directory until the fixture is done: free some space and run again",
+		s.Fixture, s.Phase, s.Tool, s.Run, float64(free)/1e9, b.o.WorkDir, float64(b.o.MinFree)/1e9)
 }
 
 // discard moves path, if it exists, into the work directory's trash
@@ -223,6 +260,9 @@ const purgeWait = 65 * time.Second
 func (o *Options) normalize() error {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
+	}
+	if o.MinFree == 0 {
+		o.MinFree = DefaultMinFree
 	}
 	if o.Stderr == nil {
 		o.Stderr = io.Discard

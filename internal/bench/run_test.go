@@ -115,6 +115,7 @@ func newFakeEnv(t *testing.T, fixtureName string) *fakeEnv {
 			ToolBun:  {"/bin/sh", fake, ToolBun},
 		},
 		Timeout: time.Minute,
+		MinFree: -1, // TestRunStopsWhenDiskIsFull sets it
 	}
 	return e
 }
@@ -512,5 +513,51 @@ func TestRunFloors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(e.work, "floor", "small", "node_modules")); !os.IsNotExist(err) {
 		t.Errorf("cp -al copy was not removed: %v", err)
+	}
+}
+
+// TestRunStopsWhenDiskIsFull: a failed run with less than MinFree left in
+// the work directory ends the benchmark with an error that says why,
+// instead of recording every later run as failed; with room left, or
+// after a run that succeeded, it goes on.
+func TestRunStopsWhenDiskIsFull(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		minFree  int64
+		fail     bool
+		wantStop bool
+	}{
+		{"failure, no room", 1 << 62, true, true},
+		{"failure, room", 1, true, false},
+		{"no failure, no room", 1 << 62, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newFakeEnv(t, "small")
+			if tc.fail {
+				if err := os.WriteFile(filepath.Join(e.ctl, "npm.fail"), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.opts.Tools = []string{ToolNPM, ToolBun}
+			e.opts.Phases = []string{PhaseCold}
+			e.opts.MinFree = tc.minFree
+			samples, err := Run(context.Background(), e.opts)
+			if tc.wantStop {
+				if err == nil || !strings.Contains(err.Error(), "GB free in") || !strings.Contains(err.Error(), "small p3_cold_install npm r1 failed") {
+					t.Fatalf("Run error = %v, want the full-disk stop after npm's first run", err)
+				}
+				if last := samples[len(samples)-1]; last.Tool != ToolNPM || last.Run != 1 {
+					t.Errorf("last sample %s r%d, want the failed npm r1", last.Tool, last.Run)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if len(samples) != 4 {
+				t.Errorf("%d samples, want 4 (2 runs of 2 tools)", len(samples))
+			}
+		})
 	}
 }
