@@ -140,9 +140,10 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 	start := time.Now()
 	if o.NodeVersion == "" {
 		// `node -v` (about 20 ms on a cold cache) runs while the lockfile
-		// is read and checked; markInert waits for it only when an optional
-		// package has engines.node. CI does not return before it ends: it
-		// may write its memo into the cache directory.
+		// is read and the tarballs download; enginesDiffer waits for it
+		// only when an optional package has engines.node. CI does not
+		// return before it ends: it may write its memo into the cache
+		// directory.
 		asked := make(chan struct{})
 		go func() { defer close(asked); in.nodeVersion() }()
 		defer func() { <-asked }()
@@ -307,9 +308,7 @@ func (in *installer) markInert(g *graph, nodeVersion func() string) (engines []*
 		if !bad {
 			if rng := n.pkg.Engines["node"]; rng != "" {
 				engines = append(engines, n)
-				if nv := nodeVersion(); nv != "" && !semver.Satisfies(nv, rng, semver.Options{IncludePrerelease: true}) {
-					bad = true
-				}
+				bad = nodeFails(nodeVersion(), rng)
 			}
 		}
 		if bad {
@@ -325,15 +324,13 @@ func (in *installer) markInert(g *graph, nodeVersion func() string) (engines []*
 // range of one of the packages.
 func (in *installer) enginesDiffer(pkgs []*node) bool {
 	nv := in.nodeVersion()
-	if nv == "" {
-		return false
-	}
-	for _, n := range pkgs {
-		if !semver.Satisfies(nv, n.pkg.Engines["node"], semver.Options{IncludePrerelease: true}) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(pkgs, func(n *node) bool { return nodeFails(nv, n.pkg.Engines["node"]) })
+}
+
+// nodeFails reports whether node version nv fails an engines.node range;
+// an unknown version ("") fails none, like npm without a node to ask.
+func nodeFails(nv, rng string) bool {
+	return nv != "" && !semver.Satisfies(nv, rng, semver.Options{IncludePrerelease: true})
 }
 
 // stillWanted keeps the failed downloads that a package still to install

@@ -56,7 +56,7 @@ type Options struct {
 // DefaultMinFree is Options.MinFree's default. A fixture's discarded trees
 // stay in the work directory's trash until all its runs are done (see
 // discard): the large fixture's five rounds hold about 15 GB.
-const DefaultMinFree = 2 << 30
+const DefaultMinFree = 2e9
 
 // Sample is one measured command (or, with Run 0, a combination that was
 // skipped; Err says why).
