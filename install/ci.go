@@ -111,7 +111,26 @@ type installer struct {
 	// extractedMu); list reads it once fetchAll has returned.
 	extractedMu sync.Mutex
 	extracted   map[string][]store.IndexEntry
+
+	// gyp holds the lock keys of packages with a binding.gyp and no
+	// install script: npm gives them "node-gyp rebuild" (buildTree).
+	gyp map[string]bool
+	// linkBinsClaimed holds, by link key, the bins the link claimed when
+	// the tree was built (runScripts links them again after "prepare").
+	linkBinsClaimed map[string][]link.Bin
+	// bundled are the bundled packages (inBundle) of the packages to
+	// install: they arrive inside their bundler's tarball, but like
+	// arborist (rebuildBundle) their bins are linked and their scripts run.
+	bundled   []*node
+	bundlerOf map[string]string // bundled key -> bundler key
+	// shared are the store entries hardlinked into node_modules while
+	// scripts are to run: a script writing into one of their files in
+	// place (patch-package, a root postinstall...) writes into the store.
+	shared []sharedEntry
 }
+
+// sharedEntry is a store entry whose files node_modules shares.
+type sharedEntry struct{ key, dir, label string }
 
 // CI installs exactly what the lockfile in o.Dir pins, like `npm ci`.
 func CI(ctx context.Context, o Options) (*Result, error) {
@@ -259,6 +278,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 		failed = stillWanted(failed)
 	}
 	nodes = dropFailed(nodes, failed)
+	in.bundled, in.bundlerOf = bundledNodes(g, nodes)
 
 	ignoreScripts := cfg.IgnoreScripts()
 	span = o.Timing.Start("link")
@@ -274,7 +294,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 
 	if !ignoreScripts {
 		span = o.Timing.Start("scripts")
-		err = in.runScripts(ctx, pj, nodes)
+		err = in.runScripts(ctx, pj, nodes, roots, lf)
 		span.End()
 		if err != nil {
 			return nil, err
@@ -759,30 +779,61 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 		// a previous tree was deleted.
 		fsx.SpreadChildren(st)
 	}
-	// node_modules/.package-lock.json is CPU work that needs nothing on
-	// disk: it is built while the tree is linked (system calls mostly).
-	hiddenData := make(chan []byte, 1)
-	go func() { hiddenData <- in.hiddenLockfile(lf, nodes) }()
 	keyOf := map[*node]string{}
 	for k, it := range items {
 		for _, n := range it.nodes {
 			keyOf[n] = k
 		}
 	}
+	// node_modules/.package-lock.json is CPU work that needs nothing on
+	// disk: it is built while the tree is linked (system calls mostly).
+	// The binding.gyp probe (a stat per package) decides which packages
+	// are copied when scripts run; without scripts only the hidden
+	// lockfile's hasInstallScript needs it, so it runs beside the linking.
+	hiddenData := make(chan []byte, 1)
+	if !ignoreScripts {
+		in.findGyp(nodes, keyOf)
+	}
+	go func() {
+		if ignoreScripts {
+			in.findGyp(nodes, keyOf)
+		}
+		hiddenData <- in.hiddenLockfile(lf, nodes)
+	}()
+	// A bundled package's scripts change files inside its bundler's copy.
+	bundledScripts := map[string]bool{}
+	for _, n := range in.bundled {
+		if !ignoreScripts && n.pkg.HasInstallScript {
+			bundledScripts[in.bundlerOf[n.key]] = true
+		}
+	}
 	var jobs []link.Job
+	var linkJobNode []*node // the node of jobs[i]
 	for _, n := range nodes {
 		if n.linkTo != nil {
 			continue
 		}
 		_, staged := in.stagedPath(n.key)
+		linkJobNode = append(linkJobNode, n)
 		jobs = append(jobs, link.Job{
 			Src:  in.store.Dir(keyOf[n]),
 			Dst:  staged,
-			Copy: n.pkg.HasInstallScript && !ignoreScripts,
+			Copy: !ignoreScripts && (n.pkg.HasInstallScript || in.gyp[n.key] || bundledScripts[n.key]),
 		})
 	}
 	probeDst := filepath.Join(in.dir, stagingName)
 	method := link.Probe(in.store.Root(), probeDst)
+	in.shared = nil
+	if method == link.Hardlink && !ignoreScripts {
+		seen := map[string]bool{}
+		for i, j := range jobs {
+			if k := keyOf[linkJobNode[i]]; !j.Copy && !seen[k] {
+				seen[k] = true
+				n := linkJobNode[i]
+				in.shared = append(in.shared, sharedEntry{key: k, dir: j.Src, label: n.name + "@" + n.pkg.Version})
+			}
+		}
+	}
 	if _, err := link.Materialize(ctx, jobs, link.Options{Method: method, Concurrency: 0, List: in.list}); err != nil {
 		return nil, fmt.Errorf("failed to build node_modules: %w", err)
 	}
@@ -805,7 +856,7 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 			return nil, fmt.Errorf("failed to link %q: %w", n.key, err)
 		}
 	}
-	if err := in.linkAllBins(nodes); err != nil {
+	if err := in.linkAllBins(append(slices.Clip(nodes), in.bundled...)); err != nil {
 		return nil, err
 	}
 	hl := filepath.Join(in.dir, stagingName, ".package-lock.json")
@@ -850,6 +901,11 @@ func (in *installer) hiddenLockfile(lf *lockfile.Lockfile, nodes []*node) []byte
 			included[n.linkTo.key] = true
 		}
 	}
+	for _, n := range in.bundled {
+		if included[in.bundlerOf[n.key]] {
+			included[n.key] = true
+		}
+	}
 	pjData, _ := os.ReadFile(filepath.Join(in.dir, "package.json"))
 	indent, newline := lockfile.DetectFormat(pjData)
 	hidden := lf.Hidden(func(key string) bool { return included[key] }, lockfile.HiddenOptions{
@@ -861,17 +917,117 @@ func (in *installer) hiddenLockfile(lf *lockfile.Lockfile, nodes []*node) []byte
 	return hidden.Marshal()
 }
 
-// linkAllBins creates .bin links in (depth, path) order; like bin-links,
-// the first package to claim a bin name in a folder keeps it.
+// bundledNodes returns the bundled lock entries (inBundle) whose bundler
+// is among nodes, sorted by key, and the bundler of each (by key).
+func bundledNodes(g *graph, nodes []*node) ([]*node, map[string]string) {
+	want := map[string]bool{}
+	for _, n := range nodes {
+		if n.linkTo == nil {
+			want[n.key] = true
+		}
+	}
+	var out []*node
+	bundler := map[string]string{}
+	for _, n := range g.order {
+		if n.pkg == nil || !n.pkg.InBundle || n.pkg.Extraneous || n.isRoot {
+			continue
+		}
+		// The nearest ancestor package that is not bundled itself.
+		key := n.key
+		for {
+			i := strings.LastIndex(key, "/node_modules/")
+			if i < 0 {
+				key = ""
+				break
+			}
+			key = key[:i]
+			if a := g.nodes[key]; a == nil || a.pkg == nil || !a.pkg.InBundle {
+				break
+			}
+		}
+		if want[key] {
+			out = append(out, n)
+			bundler[n.key] = key
+		}
+	}
+	return out, bundler
+}
+
+// findGyp finds the packages with a binding.gyp in their root, no install
+// script and no `"gypfile": false`: arborist gives them the install script
+// "node-gyp rebuild" (rebuild.js, with or without --ignore-scripts), so
+// their hidden lockfile entries say hasInstallScript.
+func (in *installer) findGyp(nodes []*node, keyOf map[*node]string) {
+	in.gyp = map[string]bool{}
+	for _, n := range nodes {
+		if t := n.linkTo; t != nil {
+			// A link's target: arborist keeps the implicit script only
+			// when package.json has a "scripts" object (see
+			// scripts.Package.Link).
+			if t.pkg != nil && !t.pkg.HasInstallScript {
+				dir := filepath.Join(in.dir, filepath.FromSlash(t.key))
+				if st, err := os.Stat(filepath.Join(dir, "binding.gyp")); err == nil && st.Mode().IsRegular() {
+					var m struct {
+						Gypfile *bool             `json:"gypfile"`
+						Scripts map[string]string `json:"scripts"`
+					}
+					if data, err := os.ReadFile(filepath.Join(dir, "package.json")); err == nil && sonic.Unmarshal(data, &m) == nil &&
+						m.Scripts != nil && m.Scripts["install"] == "" && m.Scripts["preinstall"] == "" && (m.Gypfile == nil || *m.Gypfile) {
+						t.pkg.HasInstallScript = true
+					}
+				}
+			}
+			continue
+		}
+		if n.pkg.HasInstallScript {
+			continue
+		}
+		dir := in.store.Dir(keyOf[n])
+		if st, err := os.Stat(filepath.Join(dir, "binding.gyp")); err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		var m struct {
+			Gypfile *bool `json:"gypfile"`
+		}
+		if data, err := os.ReadFile(filepath.Join(dir, "package.json")); err == nil {
+			_ = sonic.Unmarshal(data, &m)
+		}
+		if m.Gypfile != nil && !*m.Gypfile {
+			continue
+		}
+		in.gyp[n.key] = true
+		n.pkg.HasInstallScript = true
+	}
+}
+
+// binDirOf is the node_modules folder whose .bin holds the bins of the
+// package at lock key key, installed at dir.
+func binDirOf(key, dir string) string {
+	nm := filepath.Dir(dir)
+	if strings.HasPrefix(path.Base(path.Dir(key)), "@") {
+		nm = filepath.Dir(nm)
+	}
+	return nm
+}
+
+// linkAllBins creates .bin links like arborist: the dependencies' first,
+// then the links' (workspaces, file: folders), each in (depth, path) order;
+// like bin-links, the first package to claim a bin name in a folder keeps
+// it.
 func (in *installer) linkAllBins(nodes []*node) error {
 	ordered := append([]*node(nil), nodes...)
 	sort.SliceStable(ordered, func(i, j int) bool {
+		li, lj := ordered[i].linkTo != nil, ordered[j].linkTo != nil
+		if li != lj {
+			return lj
+		}
 		di, dj := strings.Count(ordered[i].key, "node_modules/"), strings.Count(ordered[j].key, "node_modules/")
 		if di != dj {
 			return di < dj
 		}
 		return ordered[i].key < ordered[j].key
 	})
+	in.linkBinsClaimed = map[string][]link.Bin{}
 	var linker link.BinLinker // the first package to claim a bin keeps it
 	for _, n := range ordered {
 		binMap := n.pkg.Bin
@@ -882,16 +1038,16 @@ func (in *installer) linkAllBins(nodes []*node) error {
 			continue
 		}
 		_, staged := in.stagedPath(n.key)
-		nm := filepath.Dir(staged)
-		if strings.HasPrefix(path.Base(path.Dir(n.key)), "@") {
-			nm = filepath.Dir(nm)
-		}
 		bins := make([]link.Bin, 0, len(binMap))
 		for _, name := range sortedKeys(binMap) {
 			bins = append(bins, link.Bin{Name: name, Target: binMap[name]})
 		}
-		if err := linker.LinkBins(nm, staged, bins); err != nil {
+		claimed, err := linker.LinkBinsClaimed(binDirOf(n.key, staged), staged, bins)
+		if err != nil {
 			return fmt.Errorf("failed to link bins of %q: %w", n.key, err)
+		}
+		if n.linkTo != nil {
+			in.linkBinsClaimed[n.key] = claimed
 		}
 	}
 	return nil
@@ -930,35 +1086,286 @@ func (in *installer) swap(roots []string) error {
 	return nil
 }
 
-func (in *installer) runScripts(ctx context.Context, pj *pkgjson.PackageJSON, nodes []*node) error {
-	var deps []scripts.Package
-	for _, n := range nodes {
-		if n.linkTo != nil || !n.pkg.HasInstallScript {
+// runScripts runs the lifecycle scripts the way npm ci does (see
+// scripts.Build): dependencies, then links (workspaces and file: folders,
+// whose bins are linked after their prepare), then the root project. A
+// failing required dependency or link script removes the new node_modules
+// trees, as arborist's rollback does; a failing optional package is removed
+// with its optional set and left out of node_modules/.package-lock.json.
+func (in *installer) runScripts(ctx context.Context, pj *pkgjson.PackageJSON, nodes []*node, roots []string, lf *lockfile.Lockfile) error {
+	byKey := map[string]*node{}
+	var deps, links []scripts.Package
+	var linkNodes []*node
+	for _, n := range append(slices.Clip(nodes), in.bundled...) {
+		byKey[n.key] = n
+		if n.linkTo != nil {
+			t := n.linkTo
+			if t.pkg == nil {
+				continue
+			}
+			linkNodes = append(linkNodes, n)
+			links = append(links, scripts.Package{
+				Path: n.key, Dir: filepath.Join(in.dir, filepath.FromSlash(t.key)), Link: true,
+				Optional: t.pkg.Optional, Dev: t.pkg.Dev, Peer: t.pkg.Peer, DevOptional: t.pkg.DevOptional,
+				Resolved: in.scriptResolved(t.pkg.Resolved), Integrity: t.pkg.Integrity,
+			})
 			continue
 		}
 		p := n.pkg
-		deps = append(deps, scripts.Package{
+		sp := scripts.Package{
 			Path: n.key, Dir: filepath.Join(in.dir, filepath.FromSlash(n.key)), Name: n.name, Version: p.Version,
 			Optional: p.Optional, Dev: p.Dev, Peer: p.Peer, DevOptional: p.DevOptional,
-			Resolved: p.Resolved, Integrity: p.Integrity, Engines: p.Engines, Bin: p.Bin,
-		})
+			Resolved: in.scriptResolved(p.Resolved), Integrity: p.Integrity, Engines: p.Engines, Bin: p.Bin,
+		}
+		if !p.HasInstallScript {
+			if !in.gyp[n.key] {
+				continue
+			}
+			// A binding.gyp and no install script: "node-gyp rebuild"
+			// (the runner adds it on seeing the file).
+			sp.Scripts = map[string]string{}
+		}
+		deps = append(deps, sp)
 	}
 	root := &scripts.Package{Path: "", Dir: in.dir, Name: pj.Name, Version: pj.Version}
 	r := &scripts.Runner{
 		ProjectDir: in.dir, Getenv: in.o.Getenv, Stdout: in.o.Stdout, Stderr: in.o.Stderr,
-		Foreground: in.cfg.Bool("foreground-scripts", false),
+		Foreground: in.scriptSetting("foreground-scripts") == "true",
+		Env:        in.configEnv(),
+		OptionalFailed: func(p scripts.Package, _ *scripts.ScriptError) []string {
+			var more []string
+			if n := byKey[p.Path]; n != nil {
+				for m := range optionalSet(n) {
+					more = append(more, m.key)
+				}
+			}
+			return more
+		},
 	}
-	if sh, ok := in.cfg.Get("script-shell"); ok {
+	if sh := in.scriptSetting("script-shell"); sh != "" {
 		r.ScriptShell = sh
 	}
-	res, err := r.Run(ctx, deps, root, func() error { return nil })
-	if err != nil {
-		return err
+	var linker link.BinLinker
+	started := time.Now()
+	defer in.dropModified(started)
+	_, err := r.RunBuild(ctx, scripts.Build{
+		Deps: deps, Links: links, Root: root,
+		// arborist runs them when reify changed the tree: ci always does,
+		// unless there was nothing to install.
+		RootDependencies: len(nodes) > 0,
+		LinkLinkBins: func() error {
+			// The links' bins were linked with the tree, before their
+			// scripts ran: a target their prepare script built is linked
+			// (and made executable) now, as npm links them only here.
+			for _, n := range linkNodes {
+				if err := in.relinkBins(&linker, n); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		AfterBuild: func(res scripts.Result) error {
+			if len(res.FailedOptional) == 0 {
+				return nil
+			}
+			gone := map[string]bool{}
+			for _, p := range res.FailedOptional {
+				fmt.Fprintf(in.o.Stderr, "lockstep: warning: removing optional %q: its install script failed\n", p)
+				if n := byKey[p]; n != nil {
+					for m := range optionalSet(n) {
+						gone[m.key] = true
+					}
+				}
+				gone[p] = true
+			}
+			for k := range gone {
+				if byKey[k] != nil {
+					_ = os.RemoveAll(filepath.Join(in.dir, filepath.FromSlash(k)))
+				}
+			}
+			kept := make([]*node, 0, len(nodes))
+			for _, n := range nodes {
+				if !gone[n.key] {
+					kept = append(kept, n)
+				}
+			}
+			hl := filepath.Join(in.dir, "node_modules", ".package-lock.json")
+			if err := fsx.WriteFileAtomic(hl, in.hiddenLockfile(lf, kept)); err != nil {
+				return fmt.Errorf("failed to write %q: %w", hl, err)
+			}
+			return nil
+		},
+	})
+	var se *scripts.ScriptError
+	if err != nil && errors.As(err, &se) && se.Path != "" {
+		// A dependency's or link's script failed: like arborist's
+		// rollback, the new trees go (npm ci had removed the old ones).
+		for _, r := range roots {
+			_ = os.RemoveAll(filepath.Join(in.dir, filepath.FromSlash(r), "node_modules"))
+		}
 	}
-	// Like npm, an optional package whose script failed is removed.
-	for _, p := range res.FailedOptional {
-		fmt.Fprintf(in.o.Stderr, "lockstep: warning: removing optional %q: its install script failed\n", p)
-		_ = os.RemoveAll(filepath.Join(in.dir, filepath.FromSlash(p)))
+	return err
+}
+
+// dropModified removes from the store the hardlinked entries a script
+// modified in place since the scripts started (a file's mtime, shared with
+// node_modules, moved): node_modules keeps what the script made, as with
+// npm, and the next install downloads a clean copy. A script that replaces
+// a file (write and rename) breaks the link and leaves the store alone.
+func (in *installer) dropModified(since time.Time) {
+	var mu sync.Mutex
+	var eg errgroup.Group
+	eg.SetLimit(8)
+	for _, e := range in.shared {
+		eg.Go(func() error {
+			modified := errors.New("modified")
+			_, err := in.list(e.dir, nil, func(kind byte, rel []byte) error {
+				if kind != 'f' {
+					return nil
+				}
+				st, err := os.Lstat(filepath.Join(e.dir, filepath.FromSlash(string(rel))))
+				if err == nil && !st.ModTime().Before(since) {
+					return modified
+				}
+				return nil
+			})
+			if !errors.Is(err, modified) {
+				return nil
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(in.o.Stderr, "lockstep: warning: a lifecycle script modified files of %s in place, through hardlinks into the cache; removing it from the cache\n", e.label)
+			if err := in.store.Remove(e.key); err != nil {
+				fmt.Fprintf(in.o.Stderr, "lockstep: warning: %v\n", err)
+			}
+			return nil
+		})
+	}
+	_ = eg.Wait()
+}
+
+// scriptSetting reads a setting of the script runner with npm's
+// precedence (flags, npm_config_* environment, .npmrc files). The config
+// loader finds npm_config_* variables only for the keys it knows, and it
+// does not know these: the environment is asked here. Booleans read
+// "true" or "".
+func (in *installer) scriptSetting(key string) string {
+	get := func() string {
+		where, _ := in.cfg.Where(key)
+		if where != "cli" {
+			env := strings.ReplaceAll(key, "-", "_")
+			for _, name := range []string{"npm_config_" + env, "NPM_CONFIG_" + strings.ToUpper(env)} {
+				if v := in.o.Getenv(name); v != "" {
+					return v
+				}
+			}
+		}
+		v, _ := in.cfg.Get(key)
+		return v
+	}
+	v := get()
+	if key == "foreground-scripts" {
+		switch v {
+		case "", "false", "null", "0":
+			return ""
+		}
+		return "true"
+	}
+	return v
+}
+
+// scriptResolved is a lock entry's "resolved" as arborist's node.resolved
+// gives it to scripts (npm_package_resolved): file: paths are absolute.
+func (in *installer) scriptResolved(resolved string) string {
+	if rel, ok := strings.CutPrefix(resolved, "file:"); ok && !filepath.IsAbs(rel) {
+		return "file:" + filepath.Join(in.dir, filepath.FromSlash(rel))
+	}
+	return resolved
+}
+
+// relinkBins links, in the final tree, the bins link node n claimed while
+// the tree was built, and fixes their targets (mode, CRLF shebang).
+func (in *installer) relinkBins(linker *link.BinLinker, n *node) error {
+	t := n.linkTo
+	if t == nil || t.pkg == nil || len(t.pkg.Bin) == 0 {
+		return nil
+	}
+	claimed := in.linkBinsClaimed[n.key]
+	if len(claimed) == 0 {
+		return nil
+	}
+	final := filepath.Join(in.dir, filepath.FromSlash(n.key))
+	if err := link.RelinkBins(binDirOf(n.key, final), final, claimed); err != nil {
+		return fmt.Errorf("failed to link bins of %q: %w", n.key, err)
 	}
 	return nil
+}
+
+// configEnv is the npm_config_* variables npm exports to scripts for the
+// configuration set on the command line or in .npmrc files (set-envs.js):
+// keys starting with "/", "@" or "_" (auth, scoped registries) are not
+// exported; false and null become "". Settings from the environment are
+// inherited as they are.
+func (in *installer) configEnv() map[string]string {
+	keys := map[string]bool{}
+	for k := range in.o.Flags {
+		keys[k] = true
+	}
+	for _, src := range in.cfg.Sources() {
+		for _, k := range npmrcKeys(src) {
+			keys[k] = true
+		}
+	}
+	env := map[string]string{}
+	for k := range keys {
+		if k == "" || strings.ContainsAny(k[:1], "/@_") || strings.Contains(k, "${") {
+			continue
+		}
+		if where, _ := in.cfg.Where(k); where == "env" || where == "" || where == "default" {
+			continue
+		}
+		vals := in.cfg.List(k)
+		for i, v := range vals {
+			if v == "false" || v == "null" {
+				vals[i] = ""
+			}
+		}
+		env["npm_config_"+strings.ToLower(strings.ReplaceAll(k, "-", "_"))] = strings.Join(vals, "\n\n")
+	}
+	for _, k := range []string{"userconfig", "globalconfig"} {
+		if v, ok := in.cfg.Get(k); ok && v != "" {
+			env["npm_config_"+k] = v
+		}
+	}
+	return env
+}
+
+// npmrcKeys lists the keys an .npmrc file sets outside [sections] (the
+// values are the config's; only the names are read here).
+func npmrcKeys(file string) []string {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	var keys []string
+	inSection := false
+	for line := range strings.SplitSeq(strings.ReplaceAll(string(data), "\r", "\n"), "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || t[0] == ';' || t[0] == '#' {
+			continue
+		}
+		if t[0] == '[' && strings.HasSuffix(t, "]") {
+			inSection = true
+			continue
+		}
+		if inSection {
+			continue
+		}
+		k, _, _ := strings.Cut(t, "=")
+		k = strings.TrimSuffix(strings.TrimSpace(k), "[]")
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }

@@ -37,6 +37,12 @@ func oracleCases() []oracleCase {
 		{name: "example", src: "../examples/basic"},
 		{name: "example-omit-dev", src: "../examples/basic", flags: []string{"--omit=dev"}},
 		{name: "workspaces", src: "testdata/oracle/workspaces"},
+		// a bundled package with a bin (linked, listed in the hidden
+		// lockfile); a binding.gyp without install script in a package
+		// and in workspaces with and without a "scripts" object (the
+		// hidden lockfile says hasInstallScript, --ignore-scripts or not,
+		// except for the workspace without scripts)
+		{name: "native-bundled", src: "testdata/oracle/native-bundled"},
 		{name: "fixture-small", src: "../../shared/fixtures/small"},
 		{name: "fixture-medium", src: "../../shared/fixtures/medium"},
 		{name: "fixture-large", src: "../../shared/fixtures/large", slow: true},

@@ -57,19 +57,28 @@ type BinLinker struct {
 // LinkBins is the package-level LinkBins with the linker's memory of
 // already-linked bins.
 func (l *BinLinker) LinkBins(nodeModulesDir, pkgDir string, bins []Bin) error {
+	_, err := l.LinkBinsClaimed(nodeModulesDir, pkgDir, bins)
+	return err
+}
+
+// LinkBinsClaimed is LinkBins that also returns the bins (normalized) this
+// call claimed, linked or not: a bin whose target is missing still holds
+// its name, as in npm. RelinkBins links them again later.
+func (l *BinLinker) LinkBinsClaimed(nodeModulesDir, pkgDir string, bins []Bin) ([]Bin, error) {
 	if len(bins) == 0 {
-		return nil
+		return nil, nil
 	}
 	nm, err := filepath.Abs(nodeModulesDir)
 	if err != nil {
-		return fmt.Errorf("failed to resolve %q: %w", nodeModulesDir, err)
+		return nil, fmt.Errorf("failed to resolve %q: %w", nodeModulesDir, err)
 	}
 	pkg, err := filepath.Abs(pkgDir)
 	if err != nil {
-		return fmt.Errorf("failed to resolve %q: %w", pkgDir, err)
+		return nil, fmt.Errorf("failed to resolve %q: %w", pkgDir, err)
 	}
 	binDir := filepath.Join(nm, ".bin")
 	var errs []error
+	var claimed []Bin
 	for _, b := range bins {
 		name, target, ok := normalizeBin(b)
 		if !ok {
@@ -79,6 +88,7 @@ func (l *BinLinker) LinkBins(nodeModulesDir, pkgDir string, bins []Bin) error {
 		if !l.claim(to) {
 			continue
 		}
+		claimed = append(claimed, Bin{Name: name, Target: target})
 		absFrom := filepath.Join(pkg, filepath.FromSlash(target))
 		from, err := filepath.Rel(binDir, absFrom)
 		if err != nil {
@@ -88,6 +98,37 @@ func (l *BinLinker) LinkBins(nodeModulesDir, pkgDir string, bins []Bin) error {
 		if err := linkBin(to, from, absFrom); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	return claimed, errors.Join(errs...)
+}
+
+// RelinkBins links bins that an earlier LinkBinsClaimed claimed for pkgDir
+// (possibly in another place of the tree, before a script built their
+// targets): a missing or wrong link is made, and every existing target is
+// fixed (mode, CRLF shebang) even when its link was already right, since a
+// script may have rewritten it. Missing targets are still skipped.
+func RelinkBins(nodeModulesDir, pkgDir string, bins []Bin) error {
+	binDir := filepath.Join(nodeModulesDir, ".bin")
+	var errs []error
+	for _, b := range bins {
+		name, target, ok := normalizeBin(b)
+		if !ok {
+			continue
+		}
+		to := filepath.Join(binDir, name)
+		absFrom := filepath.Join(pkgDir, filepath.FromSlash(target))
+		from, err := filepath.Rel(binDir, absFrom)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("failed to link bin %q: %w", name, err))
+			continue
+		}
+		if cur, err := os.Readlink(to); err == nil && cur == from {
+			if _, err := os.Lstat(absFrom); err == nil {
+				errs = append(errs, fixBin(absFrom))
+			}
+			continue
+		}
+		errs = append(errs, linkBin(to, from, absFrom))
 	}
 	return errors.Join(errs...)
 }

@@ -250,3 +250,52 @@ func TestLinkBinsErrors(t *testing.T) {
 		t.Errorf("err = %v, want one naming the target", err)
 	}
 }
+
+// A bin whose target a script builds later keeps its name (the claim) and
+// RelinkBins links it, and fixes a target rewritten since linking, once the
+// target exists; a name another package claimed is never taken over.
+func TestRelinkBinsAfterScript(t *testing.T) {
+	proj := t.TempDir()
+	writeTree(t, proj, tree{"ws/package.json": "{}", "other/o.js": "o", "ws/old.js": "#!/bin/sh\r\necho\r\n"})
+	mustSymlink(t, "../ws", filepath.Join(proj, "node_modules/ws"))
+	mustSymlink(t, "../other", filepath.Join(proj, "node_modules/other"))
+	nm := filepath.Join(proj, "node_modules")
+	var l BinLinker
+	claimed, err := l.LinkBinsClaimed(nm, filepath.Join(nm, "ws"), []Bin{{"./built", "./dist/cli.js"}, {"old", "old.js"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claimed) != 2 || claimed[0] != (Bin{"built", "dist/cli.js"}) || claimed[1] != (Bin{"old", "old.js"}) {
+		t.Fatalf("claimed = %v", claimed)
+	}
+	if _, err := os.Lstat(filepath.Join(nm, ".bin/built")); err == nil {
+		t.Fatal(".bin/built linked before its target exists")
+	}
+	// "built" is taken: a later package claiming it is skipped.
+	more, err := l.LinkBinsClaimed(nm, filepath.Join(nm, "other"), []Bin{{"built", "o.js"}})
+	if err != nil || len(more) != 0 {
+		t.Fatalf("second claim = %v, %v; want none", more, err)
+	}
+	// The script builds dist/cli.js and rewrites old.js (mode 0644 again).
+	writeTree(t, proj, tree{"ws/dist/cli.js": "#!/bin/sh\r\necho built\r\n"})
+	if err := os.Chmod(filepath.Join(proj, "ws/old.js"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := RelinkBins(nm, filepath.Join(nm, "ws"), claimed); err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{"built": "../ws/dist/cli.js", "old": "../ws/old.js"} {
+		to := filepath.Join(nm, ".bin", name)
+		if got, err := os.Readlink(to); err != nil || got != target {
+			t.Errorf(".bin/%s -> %q (%v), want %q", name, got, err, target)
+		}
+		st, err := os.Stat(to)
+		if err != nil || st.Mode().Perm()&0o111 == 0 {
+			t.Errorf(".bin/%s target not executable: %v", name, err)
+		}
+		data, _ := os.ReadFile(to)
+		if strings.HasPrefix(string(data), "#!/bin/sh\r") {
+			t.Errorf(".bin/%s target keeps its CRLF shebang", name)
+		}
+	}
+}

@@ -26,9 +26,16 @@
 //     and Run returns a *ScriptError. A failing optional package is recorded
 //     in Result.FailedOptional and skipped in later phases; the caller removes
 //     it from node_modules the way arborist trashes failed optional nodes.
-//   - After the dependencies, the root project's preinstall, install,
-//     postinstall, prepublish, preprepare, prepare and postprepare scripts run
-//     in that order, one at a time.
+//   - Links (workspaces and file: folders) are built after every dependency
+//     (RunBuild): preinstall, prepare, the caller's link-bin callback,
+//     install, postinstall, sorted by where the link is. A link's npm_package_
+//     resolved and _integrity are "null", as arborist's null reaches the
+//     child's environment.
+//   - After the dependencies and links, the root project's predependencies,
+//     dependencies and postdependencies scripts run (reify.js; output
+//     captured), then its preinstall, install, postinstall, prepublish,
+//     preprepare, prepare and postprepare scripts run in that order, one at a
+//     time.
 //
 // Invariants: scripts of one phase never start before every script of the
 // previous phase has finished; a package whose optional failure was recorded

@@ -222,6 +222,22 @@ func (r *Runner) baseEnv(t *toolchain) map[string]string {
 			env["npm_config_global_prefix"] = filepath.Dir(filepath.Dir(t.node))
 		}
 	}
+	// Settings npm always exports because their resolved values differ
+	// from their definitions' defaults ("~/.npm", null...).
+	setDefault := func(k, v string) {
+		if _, ok := env[k]; !ok && v != "" {
+			env[k] = v
+		}
+	}
+	if gp := env["npm_config_global_prefix"]; gp != "" {
+		setDefault("npm_config_prefix", gp)
+		setDefault("npm_config_globalconfig", filepath.Join(gp, "etc", "npmrc"))
+	}
+	if home := env["HOME"]; home != "" {
+		setDefault("npm_config_cache", filepath.Join(home, ".npm"))
+		setDefault("npm_config_init_module", filepath.Join(home, ".npm-init.js"))
+		setDefault("npm_config_userconfig", filepath.Join(home, ".npmrc"))
+	}
 	env["npm_config_user_agent"] = r.userAgent(t)
 	if t.npmVersion != "" {
 		env["npm_config_npm_version"] = t.npmVersion

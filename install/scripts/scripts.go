@@ -45,6 +45,11 @@ type Package struct {
 	// NoGypfile is package.json's `"gypfile": false` (read from disk when
 	// Scripts is nil): it turns off the implicit "node-gyp rebuild".
 	NoGypfile bool
+	// Link marks a link's target (workspace, file: folder). arborist loses
+	// a link's implicit "node-gyp rebuild" when its package.json has no
+	// "scripts" object at all (it is set on a scripts object it then
+	// drops), so Run does the same when it reads package.json.
+	Link bool
 
 	// Lockfile flags and fields, exported as npm_package_* like arborist.
 	Optional, Dev, Peer, DevOptional bool
@@ -238,9 +243,12 @@ func (r *Runner) prepareOne(p Package) *job {
 		p.Dir = filepath.Join(r.ProjectDir, filepath.FromSlash(p.Path))
 	}
 	scripts := map[string]string{}
+	noScriptsField := false
 	if p.Scripts == nil {
 		// npm ignores an unreadable package.json here: no scripts.
 		if m, err := readManifest(p.Dir); err == nil {
+			_, hasScripts := m.raw["scripts"].(map[string]any)
+			noScriptsField = !hasScripts
 			scripts = m.Scripts
 			p.NoGypfile = p.NoGypfile || (m.Gypfile != nil && !*m.Gypfile)
 			if p.Name == "" {
@@ -261,16 +269,22 @@ func (r *Runner) prepareOne(p Package) *job {
 			scripts[k] = v
 		}
 	}
-	if scripts["install"] == "" && scripts["preinstall"] == "" && !p.NoGypfile &&
+	if scripts["install"] == "" && scripts["preinstall"] == "" && !p.NoGypfile && !(p.Link && noScriptsField) &&
 		isFile(filepath.Join(p.Dir, "binding.gyp")) {
 		scripts["install"] = DefaultGypInstallScript
+	}
+	// arborist sorts by the node's location: for a link that is where
+	// the link is, not its target
+	sortKey := p.Dir
+	if p.Path != "" {
+		sortKey = filepath.Join(r.ProjectDir, filepath.FromSlash(p.Path))
 	}
 	return &job{
 		pkg:     p,
 		scripts: scripts,
 		id:      pkgID(p.Name, p.Version, p.Path),
 		depth:   depthOf(p.Path),
-		sortKey: p.Dir,
+		sortKey: sortKey,
 	}
 }
 
@@ -286,11 +300,46 @@ func sortJobs(jobs []*job) {
 	})
 }
 
+// LinkEvents are the lifecycle events run for links (workspaces and file:
+// folders), in order, after every dependency's scripts. Their bins are
+// linked between "prepare" and "install".
+var LinkEvents = []string{"preinstall", "prepare", "install", "postinstall"}
+
+// RootDependencyEvents are the root project's scripts arborist's reify runs
+// once the tree is on disk and the hidden lockfile saved, before `npm ci`
+// runs RootEvents. Their output is captured like a dependency's.
+var RootDependencyEvents = []string{"predependencies", "dependencies", "postdependencies"}
+
+// Build is everything one install's scripts run over, in arborist's order
+// (rebuild.js, reify.js, ci.js):
+//
+//  1. Deps: every preinstall, LinkBins, every install, every postinstall;
+//  2. Links: every preinstall, every prepare, LinkLinkBins, every install,
+//     every postinstall (Path is the link's lockfile key, Dir its target);
+//  3. AfterBuild (the caller removes failed optional packages, saves the
+//     hidden lockfile);
+//  4. with RootDependencies, the root's RootDependencyEvents;
+//  5. the root's RootEvents.
+type Build struct {
+	Deps, Links      []Package
+	Root             *Package
+	RootDependencies bool // run RootDependencyEvents (npm: the tree changed)
+
+	LinkBins, LinkLinkBins func() error
+	AfterBuild             func(Result) error
+}
+
 // Run runs the dependencies' preinstall scripts, calls linkBins, runs their
 // install and postinstall scripts, then the root project's scripts (root may
 // be nil). deps need not be sorted. A non-optional failure stops Run with a
 // *ScriptError; the Result is valid either way.
 func (r *Runner) Run(ctx context.Context, deps []Package, root *Package, linkBins func() error) (Result, error) {
+	return r.RunBuild(ctx, Build{Deps: deps, Root: root, LinkBins: linkBins})
+}
+
+// RunBuild runs b's scripts in arborist's order (see Build). A non-optional
+// failure stops it with a *ScriptError; the Result is valid either way.
+func (r *Runner) RunBuild(ctx context.Context, b Build) (Result, error) {
 	var res Result
 	if !filepath.IsAbs(r.ProjectDir) {
 		abs, err := filepath.Abs(r.ProjectDir)
@@ -301,63 +350,84 @@ func (r *Runner) Run(ctx context.Context, deps []Package, root *Package, linkBin
 		rc.ProjectDir = abs
 		r = &rc
 	}
-	if r.IgnoreScripts {
-		if linkBins != nil {
-			if err := linkBins(); err != nil {
-				return res, fmt.Errorf("failed to link bins: %w", err)
-			}
-		}
-		return res, nil
-	}
-	jobs := r.prepare(deps)
-	queues := map[string][]*job{}
-	for _, j := range jobs {
-		for _, ev := range DependencyEvents {
-			if j.scripts[ev] != "" {
-				queues[ev] = append(queues[ev], j)
-			}
-		}
-	}
-
-	var tools *toolchain
-	var base map[string]string
-	setup := func() error {
-		if tools != nil {
+	linkBins := func(f func() error) error {
+		if f == nil {
 			return nil
 		}
-		t, err := r.discover()
-		if err != nil {
-			return err
+		if err := f(); err != nil {
+			return fmt.Errorf("failed to link bins: %w", err)
 		}
-		tools = t
-		base = r.baseEnv(t)
 		return nil
 	}
+	if r.IgnoreScripts {
+		if err := linkBins(b.LinkBins); err != nil {
+			return res, err
+		}
+		return res, linkBins(b.LinkLinkBins)
+	}
+	queues := func(jobs []*job, events []string) map[string][]*job {
+		q := map[string][]*job{}
+		for _, j := range jobs {
+			for _, ev := range events {
+				if j.scripts[ev] != "" {
+					q[ev] = append(q[ev], j)
+				}
+			}
+		}
+		return q
+	}
+	depQueues := queues(r.prepare(b.Deps), DependencyEvents)
+	linkQueues := queues(r.prepare(b.Links), LinkEvents)
+
+	var tools *toolchain
 	defer func() {
 		if tools != nil {
 			tools.cleanup()
 		}
 	}()
-	if len(queues) > 0 || root != nil {
-		if err := setup(); err != nil {
+	if len(depQueues) > 0 || len(linkQueues) > 0 || b.Root != nil {
+		t, err := r.discover()
+		if err != nil {
 			return res, err
 		}
+		tools = t
 	}
-
-	st := &runState{r: r, tools: tools, base: base, trash: map[string]bool{}, res: &res}
-	for i, ev := range DependencyEvents {
-		if i == 1 && linkBins != nil {
-			if err := linkBins(); err != nil {
-				return res, fmt.Errorf("failed to link bins: %w", err)
+	st := &runState{r: r, tools: tools, trash: map[string]bool{}, res: &res}
+	if tools != nil {
+		st.base = r.baseEnv(tools)
+	}
+	for _, ev := range DependencyEvents {
+		if ev == "install" {
+			if err := linkBins(b.LinkBins); err != nil {
+				return res, err
 			}
 		}
-		if err := st.runPhase(ctx, ev, queues[ev]); err != nil {
+		if err := st.runPhase(ctx, ev, depQueues[ev]); err != nil {
 			return res, err
 		}
 	}
-
-	if root != nil {
-		if err := st.runRoot(ctx, *root); err != nil {
+	for _, ev := range LinkEvents {
+		if ev == "install" {
+			if err := linkBins(b.LinkLinkBins); err != nil {
+				return res, err
+			}
+		}
+		if err := st.runPhase(ctx, ev, linkQueues[ev]); err != nil {
+			return res, err
+		}
+	}
+	if b.AfterBuild != nil {
+		if err := b.AfterBuild(res); err != nil {
+			return res, err
+		}
+	}
+	if b.Root != nil {
+		if b.RootDependencies {
+			if err := st.runRoot(ctx, *b.Root, RootDependencyEvents, r.Foreground); err != nil {
+				return res, err
+			}
+		}
+		if err := st.runRoot(ctx, *b.Root, RootEvents, true); err != nil {
 			return res, err
 		}
 	}
@@ -463,12 +533,14 @@ func (s *runState) optionalFailed(j *job, se *ScriptError) {
 	s.res.OptionalErrors = append(s.res.OptionalErrors, se)
 }
 
-// runRoot runs the root project's scripts in ci.js order, printing them live.
-func (s *runState) runRoot(ctx context.Context, root Package) error {
+// runRoot runs the root project's events in order, one at a time, printing
+// them live when foreground (ci.js's scripts) or capturing their output
+// (reify's dependencies scripts).
+func (s *runState) runRoot(ctx context.Context, root Package, events []string, foreground bool) error {
 	if root.Dir == "" {
 		root.Dir = s.r.ProjectDir
 	}
-	for _, ev := range RootEvents {
+	for _, ev := range events {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -507,7 +579,7 @@ func (s *runState) runRoot(ctx context.Context, root Package) error {
 		s.mu.Lock()
 		s.res.Ran++
 		s.mu.Unlock()
-		if err := s.runScript(ctx, ev, j, true); err != nil {
+		if err := s.runScript(ctx, ev, j, foreground); err != nil {
 			if se, ok := err.(*ScriptError); ok && se.Package == "" {
 				se.Package = pkgID(j.pkg.Name, j.pkg.Version, "")
 			}
@@ -532,12 +604,16 @@ func (s *runState) scriptEnv(event string, j *job) []string {
 			}
 			return ""
 		}
-		if p.Resolved != "" {
-			env["npm_package_resolved"] = p.Resolved
+		// arborist passes node.resolved and node.integrity, null when
+		// unknown (links, git), which the child's environment spells "null"
+		orNull := func(s string) string {
+			if s == "" {
+				return "null"
+			}
+			return s
 		}
-		if p.Integrity != "" {
-			env["npm_package_integrity"] = p.Integrity
-		}
+		env["npm_package_resolved"] = orNull(p.Resolved)
+		env["npm_package_integrity"] = orNull(p.Integrity)
 		env["npm_package_optional"] = bool01(p.Optional)
 		env["npm_package_dev"] = bool01(p.Dev)
 		env["npm_package_peer"] = bool01(p.Peer)

@@ -317,6 +317,9 @@ func TestEnvironment(t *testing.T) {
 				"npm_config_node_gyp":   "/opt/node-gyp/bin/node-gyp.js",
 				"npm_config_user_agent": "npm/11.0.0 node/v20.0.0 linux x64 workspaces/false",
 				"npm_config_foo":        "bar", "npm_config_nodedir": "/opt/node", "HOME": "/home/x",
+				// exported by npm whatever the configuration
+				"npm_config_cache": "/home/x/.npm", "npm_config_userconfig": "/home/x/.npmrc",
+				"npm_config_init_module": "/home/x/.npm-init.js",
 			},
 		},
 		{
@@ -325,7 +328,8 @@ func TestEnvironment(t *testing.T) {
 				"npm_lifecycle_event": "postinstall", "npm_package_name": "b",
 				"npm_package_dev": "1", "npm_package_optional": "",
 				"npm_package_engines_node": ">=18", "npm_package_bin_b": "cli.js",
-				"npm_package_resolved": "<unset>",
+				// arborist's node.resolved is null, which the env spells "null"
+				"npm_package_resolved": "null", "npm_package_integrity": "null",
 			},
 		},
 		{
@@ -399,10 +403,24 @@ func TestNodeGypDefault(t *testing.T) {
 	tests := []struct {
 		name    string
 		pkg     testPkg
+		link    bool // Package.Link
 		nodeGyp bool // npm_config_node_gyp set
 		want    []string
 		wantErr string
 	}{
+		{
+			name:    "a link without a scripts object does not get it (arborist drops it)",
+			pkg:     testPkg{path: "node_modules/g", name: "g", files: map[string]string{"binding.gyp": "{}"}, onDisk: true},
+			link:    true,
+			nodeGyp: true,
+		},
+		{
+			name:    "a link with a scripts object gets it",
+			pkg:     testPkg{path: "node_modules/g", name: "g", files: map[string]string{"binding.gyp": "{}"}, onDisk: true, scripts: map[string]string{"test": "x"}},
+			link:    true,
+			nodeGyp: true,
+			want:    []string{"node GYPJS rebuild"},
+		},
 		{
 			name:    "binding.gyp without scripts runs node-gyp rebuild",
 			pkg:     testPkg{path: "node_modules/g", name: "g", files: map[string]string{"binding.gyp": "{}"}, onDisk: true},
@@ -455,7 +473,9 @@ func TestNodeGypDefault(t *testing.T) {
 				env = append(env, "npm_config_node_gyp="+gypJS)
 			}
 			r := &Runner{ProjectDir: project, Environ: func() []string { return env }}
-			_, err := r.Run(context.Background(), writePkgs(t, project, []testPkg{tt.pkg}), nil, nil)
+			pkgs := writePkgs(t, project, []testPkg{tt.pkg})
+			pkgs[0].Link = tt.link
+			_, err := r.Run(context.Background(), pkgs, nil, nil)
 			if tt.wantErr != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want prefix %q", err, tt.wantErr)
