@@ -14,7 +14,7 @@ import (
 
 // FormatVersion is the version of the on-disk entry format. Entries of
 // another version are misses (and are overwritten).
-const FormatVersion = 8
+const FormatVersion = 9
 
 var magic = [4]byte{'L', 'S', 'M', 'C'}
 

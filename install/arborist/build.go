@@ -116,6 +116,9 @@ type builder struct {
 	recalcDepth int
 	rootPkg     *rootPackage
 	linkTargets map[string]*Node
+	// bundlers counts the nodes made with bundleDependencies: while it is
+	// zero no node is bundled and getBundler's walk is skipped.
+	bundlers int
 }
 
 // Tree is a built ideal tree.
@@ -150,12 +153,18 @@ func Build(ctx context.Context, o Options) (*Tree, error) {
 		if err := b.loadVirtual(o.Lockfile); err != nil {
 			return nil, err
 		}
+		b.queueProblems()
 	}
 	if err := b.assertRootOverrides(); err != nil {
 		return nil, err
 	}
 	b.push(b.root)
 	if err := b.buildDeps(); err != nil {
+		// An unresolvable override reference throws where npm first
+		// reads the edge's spec: it is the error, whatever it led to.
+		if b.refErr != nil {
+			return nil, b.refErr
+		}
 		return nil, err
 	}
 	if b.refErr != nil {
@@ -194,6 +203,32 @@ func (b *builder) nodeVersion() string {
 func (b *builder) warnf(format string, args ...any) {
 	if b.opts.Warn != nil {
 		b.opts.Warn(fmt.Sprintf(format, args...))
+	}
+}
+
+// queueProblems is the scan buildIdealTree makes of a tree loaded from a
+// lockfile: every node reachable from the root through edges that has a
+// missing or invalid edge out is queued, so a change that breaks an edge
+// deep in the tree (an override added or changed, an entry edited away) is
+// fixed where it is, not only the root's direct dependencies.
+func (b *builder) queueProblems() {
+	seen := map[*Node]bool{}
+	stack := []*Node{b.root}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n == nil || seen[n] {
+			continue
+		}
+		seen[n] = true
+		queued := false
+		for _, e := range n.edgesOut {
+			if !queued && (e.to == nil || !e.valid()) {
+				b.push(n)
+				queued = true
+			}
+			stack = append(stack, e.to)
+		}
 	}
 }
 
@@ -408,7 +443,7 @@ func findHoistableNode(root *Node, edge *Edge) *Node {
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
-		if n.name == edge.name && !n.bundled && n.satisfies(edge) {
+		if n.name == edge.name && !n.inDepBundle() && n.satisfies(edge) {
 			return n
 		}
 		queue = append(queue, sortedBySeqChildren(n)...)
@@ -728,6 +763,11 @@ func (b *builder) resolveLinks() bool {
 		}
 		t := l.target
 		if (t.parent != nil || t.fsParent != nil) && !b.depsSeen[t] {
+			// The link's override set goes to the target before its
+			// subtree resolves, so root overrides reach across it.
+			if l.ov != nil {
+				b.overridesEdgeInAdded(t, l.ov)
+			}
 			b.push(t)
 			queued = true
 		}

@@ -1,8 +1,10 @@
 package arborist
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"path"
 	"sort"
 	"strings"
@@ -104,7 +106,7 @@ func (b *builder) metaFromNode(n *Node, o LockOptions) *lockfile.Package {
 	if n.pkg.hasInstallScript {
 		p.HasInstallScript = true
 	}
-	if n.bundled {
+	if n.inBundle() {
 		p.InBundle = true
 	}
 	if n.pkg.resolved != "" && !(o.OmitRegistryResolved && n.isRegistryDependency()) {
@@ -157,6 +159,17 @@ func manifestMeta(p *lockfile.Package, pk *pkg) {
 	}
 	p.Engines = nonEmpty(m.Engines)
 	p.OS, p.CPU, p.Libc = nonEmptySlice(m.OS), nonEmptySlice(m.CPU), nonEmptySlice(m.Libc)
+	// A plain string ("libc": "glibc") is copied as it is, not as an array.
+	for i, k := range []string{"os", "cpu", "libc"} {
+		if m.PlatformStrings&(1<<i) == 0 {
+			continue
+		}
+		l := []*[]string{&p.OS, &p.CPU, &p.Libc}[i]
+		if len(*l) == 1 {
+			setExtra(p, k, (*l)[0])
+			*l = nil
+		}
+	}
 	p.License = m.License
 	p.HasShrinkwrap = m.HasShrinkwrap
 	p.Bin = nonEmpty(m.Bin)
@@ -316,7 +329,9 @@ func folderMeta(p *lockfile.Package, rp *rootPackage) {
 	}
 	for _, k := range []string{"os", "cpu", "libc"} {
 		if v, ok := truthy(k); ok {
-			if a, isArr := v.([]any); isArr && len(a) > 0 {
+			if s, isStr := v.(string); isStr {
+				setExtra(p, k, s)
+			} else if a, isArr := v.([]any); isArr && len(a) > 0 {
 				s := anyStrings(a)
 				switch k {
 				case "os":
@@ -354,9 +369,22 @@ func folderMeta(p *lockfile.Package, rp *rootPackage) {
 	if v, ok := truthy("workspaces"); ok {
 		p.Workspaces = v
 	}
-	if v, ok := truthy("bundleDependencies"); ok {
-		if a, isArr := v.([]any); isArr && len(a) > 0 {
-			p.BundleDependencies = anyStrings(a)
+	bd, ok := truthy("bundleDependencies")
+	if _, present := rp.raw["bundleDependencies"]; !present {
+		bd, ok = truthy("bundledDependencies")
+	}
+	if ok {
+		switch x := bd.(type) {
+		case []any:
+			if len(x) > 0 {
+				p.BundleDependencies = anyStrings(x)
+			}
+		case bool:
+			// true bundles every dependency, named in package.json's order
+			// (Object.keys of the dependencies object).
+			if names := depKeysInOrder(rp.data); len(names) > 0 {
+				p.BundleDependencies = names
+			}
 		}
 	}
 	if v, ok := truthy("acceptDependencies"); ok {
@@ -543,4 +571,15 @@ func relPath(from, to string) string {
 	}
 	parts = append(parts, t[i:]...)
 	return strings.Join(parts, "/")
+}
+
+// depKeysInOrder lists the keys of a package.json's "dependencies" object
+// in document order (nil when it cannot be read).
+func depKeysInOrder(data []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	v, err := decodeOrdered(dec)
+	if err != nil || v.vals == nil {
+		return nil
+	}
+	return v.vals["dependencies"].keys
 }

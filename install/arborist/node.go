@@ -1,6 +1,7 @@
 package arborist
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/lockstep-dev/lockstep/install/lockfile"
@@ -79,8 +80,6 @@ type Node struct {
 	fromLock bool
 	// ov is the node's override set (nil without overrides).
 	ov *overrideSet
-	// bundled marks a package that came inside its parent's tarball.
-	bundled bool
 }
 
 // Edge is a dependency from one node to a name.
@@ -142,10 +141,12 @@ func (e *Edge) satisfiedBy(n *Node) bool {
 	dv := func(spec string) bool {
 		return b.depValid(n, spec, e.from) || e.hasAccept && b.depValid(n, e.accept, e.from)
 	}
-	if n.inBundle() {
+	// Bundled packages are never overridden; without an override rule
+	// e.spec() is the raw spec anyway, so the bundler walk is skipped.
+	if e.ov == nil || n.inBundle() {
 		return dv(e.rawSpec)
 	}
-	if e.ov == nil || e.ov.keySpec == "" {
+	if e.ov.keySpec == "" {
 		return dv(e.spec())
 	}
 	if dv(e.spec()) {
@@ -268,7 +269,60 @@ func (n *Node) resolve(name string) *Node {
 	return nil
 }
 
-func (n *Node) inBundle() bool { return n.bundled }
+// getBundler is Node.getBundler: the node whose bundleDependencies bring n
+// along, nil when none does. A node is bundled when its parent is, when its
+// parent lists it in bundleDependencies, or when a node bundled by its parent
+// depends on it (a bundled package's deps deduped up to the bundling level).
+// seen is shared by the whole search, so each node is visited once.
+func (n *Node) getBundler(seen map[*Node]bool) *Node {
+	if seen[n] || !n.underBundler() {
+		return nil
+	}
+	seen[n] = true
+	parent := n.parent
+	if pb := parent.getBundler(seen); pb != nil {
+		return pb
+	}
+	if parent.pkg != nil && slices.Contains(parent.pkg.bundle, n.name) {
+		return parent
+	}
+	for _, e := range sortedEdgesIn(n) {
+		if e.from != nil && e.from.getBundler(seen) == parent {
+			return parent
+		}
+	}
+	return nil
+}
+
+// underBundler reports whether an ancestor of n has bundleDependencies:
+// a bundler is always one, so without it getBundler is nil (and the walk
+// over edgesIn can be skipped).
+func (n *Node) underBundler() bool {
+	for p := n.parent; p != nil; p = p.parent {
+		if p.pkg != nil && len(p.pkg.bundle) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// bundler is n.getBundler(); nil at once while no node of the tree has
+// bundleDependencies.
+func (n *Node) bundler() *Node {
+	if n.b == nil || n.b.bundlers == 0 {
+		return nil
+	}
+	return n.getBundler(map[*Node]bool{})
+}
+
+// inBundle is Node.inBundle: bundled by any node, the root included.
+func (n *Node) inBundle() bool { return n.bundler() != nil }
+
+// inDepBundle is Node.inDepBundle: bundled by a dependency, not the root.
+func (n *Node) inDepBundle() bool {
+	bn := n.bundler()
+	return bn != nil && bn != n.root()
+}
 
 func (n *Node) edge(name string) *Edge { return n.outIdx[name] }
 
@@ -331,7 +385,7 @@ func (n *Node) canReplace(o *Node, ignorePeers map[string]bool) bool {
 
 // canDedupe is Node.canDedupe.
 func (n *Node) canDedupe(preferDedupe, explicit bool) bool {
-	if n.bundled {
+	if n.inDepBundle() {
 		return false
 	}
 	rp := n.resolveParent()

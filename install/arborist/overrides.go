@@ -290,25 +290,53 @@ func (b *builder) overrideSpec(e *Edge) (string, bool) {
 		return "", false
 	}
 	if ref, ok := strings.CutPrefix(r.value, "$"); ok {
-		pj := b.rootPkg.pj
-		for _, m := range []map[string]string{pj.DevDependencies, pj.OptionalDependencies, pj.Dependencies, pj.PeerDependencies} {
-			if s, ok := m[ref]; ok && s != "" {
-				return s, true
-			}
+		// Edge.spec reads the reference from the package of the edge's
+		// root: the project root for a node of the tree, but for a node
+		// of a peer set's virtual tree the package the virtual root copies
+		// (the dependent's). Only when that lacks it does it fall back to
+		// the package the edge comes from.
+		src := e.from.root()
+		if e.from.sourceRef != nil {
+			src = e.from.sourceRef.root()
 		}
-		if e.from != nil && e.from.pkg != nil {
-			for _, ds := range [][]dep{e.from.pkg.dev, e.from.pkg.optional, e.from.pkg.prod, e.from.pkg.peer, e.from.pkg.peerOptional} {
-				for _, d := range ds {
-					if d.name == ref {
-						return d.spec, true
-					}
-				}
-			}
+		if s, ok := refSpec(src, ref); ok {
+			return s, true
 		}
-		b.refErr = fmt.Errorf("%w: unable to resolve the override reference %q: the root package.json has no dependency %q", ErrResolve, r.value, ref)
+		if s, ok := refSpec(e.from, ref); ok {
+			return s, true
+		}
+		b.refErr = fmt.Errorf("%w: unable to resolve the override reference %q: neither %s nor %s depends on %q", ErrResolve, r.value, src.describe(), e.from.describe(), ref)
 		return e.rawSpec, true
 	}
 	return r.value, true
+}
+
+// refSpec is #calculateReferentialOverrideSpec: the first non-empty spec
+// for name in n's devDependencies, optionalDependencies, dependencies and
+// peerDependencies (a registry manifest's devDependencies are kept for
+// this).
+func refSpec(n *Node, name string) (string, bool) {
+	if n == nil || n.pkg == nil {
+		return "", false
+	}
+	var maps []map[string]string
+	switch p := n.pkg; {
+	case p.folder != nil:
+		pj := p.folder.pj
+		maps = []map[string]string{pj.DevDependencies, pj.OptionalDependencies, pj.Dependencies, pj.PeerDependencies}
+	case p.manifest != nil:
+		m := p.manifest
+		maps = []map[string]string{m.DevDependencies, m.OptionalDependencies, m.Dependencies, m.PeerDependencies}
+	case p.lock != nil:
+		l := p.lock
+		maps = []map[string]string{l.DevDependencies, l.OptionalDependencies, l.Dependencies, l.PeerDependencies}
+	}
+	for _, m := range maps {
+		if s := m[name]; s != "" {
+			return s, true
+		}
+	}
+	return "", false
 }
 
 // addEdgeIn and deleteEdgeIn keep a node's override set in step with the
@@ -331,7 +359,7 @@ func (b *builder) deleteEdgeIn(n *Node, e *Edge) {
 }
 
 func (b *builder) overridesEdgeInAdded(n *Node, other *overrideSet) {
-	if other == nil || n.isLink {
+	if other == nil {
 		return
 	}
 	if n.ov == nil {
@@ -379,6 +407,15 @@ func (b *builder) recalcOutOverrides(n *Node) {
 	}
 	b.recalcDepth++
 	defer func() { b.recalcDepth-- }()
+	if n.isLink {
+		// Link.recalculateOutEdgesOverrides: a link has no edges of its
+		// own; its set goes on to the target, but only when a rule names
+		// a dependency somewhere below it.
+		if n.target != nil && n.ov != nil && overrideMatchesSubtree(b, n.ov, n.target) {
+			b.overridesEdgeInAdded(n.target, n.ov)
+		}
+		return
+	}
 	for _, e := range append([]*Edge(nil), n.edgesOut...) {
 		b.reload(e)
 		if e.to != nil {
@@ -396,6 +433,33 @@ func (n *Node) overridden() bool {
 	for e := range n.edgesIn {
 		if e.ov != nil && e.ov.name == n.name && e.ov.value == n.version() && e.from != nil && !e.ov.isEqual(e.from.ov) {
 			return true
+		}
+	}
+	return false
+}
+
+// overrideMatchesSubtree reports whether a rule of o applies to an edge
+// reachable from target at any depth (link.js overrideMatchesSubtree).
+func overrideMatchesSubtree(b *builder, o *overrideSet, target *Node) bool {
+	seen := map[*Node]bool{}
+	stack := []*Node{target}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.isLink {
+			n = n.target
+		}
+		if n == nil || seen[n] {
+			continue
+		}
+		seen[n] = true
+		for _, e := range n.edgesOut {
+			if o.edgeRule(b, e).name == e.name {
+				return true
+			}
+			if e.to != nil {
+				stack = append(stack, e.to)
+			}
 		}
 	}
 	return false

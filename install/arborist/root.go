@@ -75,6 +75,7 @@ func pkgFromPackageJSON(rp *rootPackage) *pkg {
 		p.engineNode, _ = v["node"].(string)
 		p.engineNPM, _ = v["npm"].(string)
 	}
+	p.bundle = bundleNames(rp)
 	return p
 }
 

@@ -168,7 +168,6 @@ func (b *builder) crackOpen(node *Node) error {
 		p.dev = nil
 		p.bundle = bundleNames(rp)
 		n := b.newNode(name, p)
-		n.bundled = true
 		b.loadEdges(n, false)
 		b.setParent(n, parent)
 		at[d] = n

@@ -16,6 +16,9 @@ func (b *builder) newNode(name string, p *pkg) *Node {
 		edgesIn: map[*Edge]struct{}{}, seq: b.seq,
 		dev: true, optional: true, devOptional: true, peer: true, extraneous: true}
 	b.byName[name] = append(b.byName[name], n)
+	if p != nil && len(p.bundle) > 0 {
+		b.bundlers++
+	}
 	return n
 }
 
@@ -262,6 +265,14 @@ func (b *builder) replace(placed, old *Node) {
 				b.reloadNamed(placed, k.name)
 				b.reloadSubtree(k)
 			}
+		}
+		// The old node, out of the tree and without the children it gave
+		// up, no longer reaches them: in arborist its edges resolve to
+		// nothing once it is detached. Left pointing at the moved
+		// children, they would count as valid edges in and keep stale
+		// children alive through pruneForReplacement.
+		for _, e := range old.edgesOut {
+			b.reload(e)
 		}
 	}
 }

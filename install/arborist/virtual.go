@@ -75,7 +75,6 @@ func (b *builder) loadVirtual(lf *lockfile.Lockfile) error {
 			b.loadEdges(n, false)
 		}
 		n.fromLock = true
-		n.bundled = e.InBundle
 		b.setParent(n, parent)
 		byLoc[k] = n
 	}

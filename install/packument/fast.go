@@ -23,6 +23,8 @@ func rawFromFields(fields []Field, r *rawVersion) bool {
 			r.Dependencies, ok = simpleStrMap(f.Raw)
 		case FieldOptionalDependencies:
 			r.OptionalDependencies, ok = simpleStrMap(f.Raw)
+		case FieldDevDependencies:
+			r.DevDependencies, ok = simpleStrMap(f.Raw)
 		case FieldPeerDependencies:
 			r.PeerDependencies, ok = simpleStrMap(f.Raw)
 		case FieldAcceptDependencies:

@@ -37,6 +37,9 @@ const (
 	FieldFunding
 	FieldHasShrinkwrap
 	FieldWorkspaces
+	// FieldDevDependencies is kept only for override references ("$name"),
+	// which npm also looks up in a dependent's devDependencies.
+	FieldDevDependencies
 	fieldEnd
 )
 
@@ -64,6 +67,7 @@ var fieldKeys = [fieldEnd]string{
 	FieldFunding:              "funding",
 	FieldHasShrinkwrap:        "_hasShrinkwrap",
 	FieldWorkspaces:           "workspaces",
+	FieldDevDependencies:      "devDependencies",
 }
 
 // Valid reports whether k is a known kind.
@@ -220,6 +224,7 @@ func fieldsOf(m *Manifest) []Field {
 		k FieldKind
 		m map[string]string
 	}{{FieldDependencies, m.Dependencies}, {FieldOptionalDependencies, m.OptionalDependencies},
+		{FieldDevDependencies, m.DevDependencies},
 		{FieldPeerDependencies, m.PeerDependencies}, {FieldAcceptDependencies, m.AcceptDependencies},
 		{FieldBin, m.Bin}} {
 		if len(d.m) > 0 {
@@ -253,7 +258,10 @@ func fieldsOf(m *Manifest) []Field {
 		k FieldKind
 		l []string
 	}{{FieldOS, m.OS}, {FieldCPU, m.CPU}, {FieldLibc, m.Libc}} {
-		if len(l.l) > 0 {
+		switch {
+		case len(l.l) == 1 && m.PlatformStrings&(1<<(l.k-FieldOS)) != 0:
+			add(l.k, js(l.l[0]))
+		case len(l.l) > 0:
 			add(l.k, js(l.l))
 		}
 	}

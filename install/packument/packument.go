@@ -143,6 +143,8 @@ type Manifest struct {
 
 	Dependencies         map[string]string
 	OptionalDependencies map[string]string
+	// DevDependencies are read only to resolve override references.
+	DevDependencies      map[string]string
 	PeerDependencies     map[string]string
 	PeerDependenciesMeta map[string]PeerMeta
 	AcceptDependencies   map[string]string
@@ -159,6 +161,10 @@ type Manifest struct {
 	OS      []string
 	CPU     []string
 	Libc    []string
+	// PlatformStrings marks os (bit 0), cpu (bit 1) and libc (bit 2)
+	// given as a plain string rather than an array: the lockfile copies
+	// the value verbatim ("libc": "glibc").
+	PlatformStrings uint8
 
 	Dist Dist
 	// HasInstallScript is the abbreviated document's hasInstallScript, or
@@ -241,6 +247,7 @@ type rawVersion struct {
 	Name                 string                            `json:"name"`
 	Dependencies         map[string]string                 `json:"dependencies"`
 	OptionalDependencies map[string]string                 `json:"optionalDependencies"`
+	DevDependencies      map[string]string                 `json:"devDependencies"`
 	PeerDependencies     map[string]string                 `json:"peerDependencies"`
 	PeerDependenciesMeta sonic.NoCopyRawMessage            `json:"peerDependenciesMeta"`
 	AcceptDependencies   map[string]string                 `json:"acceptDependencies"`
@@ -420,6 +427,17 @@ func (in *interner) strList(v any) []string {
 	return nil
 }
 
+// platformStrings is Manifest.PlatformStrings of raw os, cpu and libc.
+func platformStrings(vals ...any) uint8 {
+	var bits uint8
+	for i, v := range vals {
+		if s, ok := v.(string); ok && s != "" {
+			bits |= 1 << i
+		}
+	}
+	return bits
+}
+
 func decodeVersion(raw string, in *interner) (*Manifest, string) {
 	var r rawVersion
 	if err := sonic.UnmarshalString(raw, &r); err != nil {
@@ -434,6 +452,7 @@ func fromRaw(r *rawVersion, in *interner) (*Manifest, string) {
 		Name:                 in.s(r.Name),
 		Dependencies:         in.strMap(r.Dependencies),
 		OptionalDependencies: in.strMap(r.OptionalDependencies),
+		DevDependencies:      in.strMap(r.DevDependencies),
 		PeerDependencies:     in.strMap(r.PeerDependencies),
 		AcceptDependencies:   in.strMap(r.AcceptDependencies),
 		Bin:                  binMap(r.Bin, in),
@@ -446,9 +465,10 @@ func fromRaw(r *rawVersion, in *interner) (*Manifest, string) {
 			Integrity: in.s(r.Dist.Integrity),
 			Shasum:    in.s(r.Dist.Shasum),
 		},
-		Gypfile:       gypfile(r.Gypfile),
-		License:       license(r.License, in),
-		HasShrinkwrap: truthy(r.HasShrinkwrap),
+		Gypfile:         gypfile(r.Gypfile),
+		License:         license(r.License, in),
+		HasShrinkwrap:   truthy(r.HasShrinkwrap),
+		PlatformStrings: platformStrings(r.OS, r.CPU, r.Libc),
 	}
 	if len(r.PeerDependenciesMeta) > 0 {
 		pm, ok := simpleAny(string(r.PeerDependenciesMeta))
@@ -476,6 +496,7 @@ func decodeVersionLenient(raw string, in *interner) (*Manifest, string) {
 	v := &Manifest{
 		Dependencies:         in.anyStrMap(m["dependencies"]),
 		OptionalDependencies: in.anyStrMap(m["optionalDependencies"]),
+		DevDependencies:      in.anyStrMap(m["devDependencies"]),
 		PeerDependencies:     in.anyStrMap(m["peerDependencies"]),
 		AcceptDependencies:   in.anyStrMap(m["acceptDependencies"]),
 		Bin:                  binMap(m["bin"], in),
@@ -486,6 +507,7 @@ func decodeVersionLenient(raw string, in *interner) (*Manifest, string) {
 		Gypfile:              gypfile(m["gypfile"]),
 		License:              license(m["license"], in),
 		HasShrinkwrap:        truthy(m["_hasShrinkwrap"]),
+		PlatformStrings:      platformStrings(m["os"], m["cpu"], m["libc"]),
 	}
 	if s, ok := m["name"].(string); ok {
 		v.Name = in.s(s)
