@@ -101,6 +101,15 @@ func TestOracleResolve(t *testing.T) {
 				if _, serr := os.Stat(filepath.Join(lsDir, "package-lock.json")); serr == nil {
 					t.Fatal("lockstep wrote a lockfile for a tree it could not resolve")
 				}
+				if code == "ERESOLVE" {
+					want, got := npmEresolveReport(string(npmOut)), lockstepEresolveReport(err.Error())
+					if len(want) == 0 {
+						t.Fatalf("no ERESOLVE report found in npm's output:\n%s", npmOut)
+					}
+					if strings.Join(got, "\n") != strings.Join(want, "\n") {
+						t.Errorf("ERESOLVE report differs from npm's:\n%s", firstDiff(strings.Join(want, "\n"), strings.Join(got, "\n")))
+					}
+				}
 				return
 			}
 			if err != nil {
@@ -119,6 +128,71 @@ func TestOracleResolve(t *testing.T) {
 			}
 		})
 	}
+}
+
+// npmEresolveReport extracts npm's ERESOLVE explanation from its output
+// in lockstep's layout: headings lower case, "Could not resolve
+// dependency:" joined with the edge that follows it, a node's location in
+// parentheses on the node's line, and the "@undefined" of a project without
+// a version dropped. It keeps indentation (the dependents chains).
+func npmEresolveReport(out string) []string {
+	var lines []string
+	in := false
+	joinNext := ""
+	for _, l := range strings.Split(out, "\n") {
+		rest, ok := strings.CutPrefix(l, "npm error")
+		if !ok {
+			continue
+		}
+		rest = strings.TrimPrefix(rest, " ")
+		switch {
+		case strings.HasPrefix(rest, "While resolving: ") || strings.HasPrefix(rest, "Found: "):
+			in = true
+		case strings.HasPrefix(rest, "Fix the upstream"):
+			in = false
+		}
+		if !in || strings.TrimSpace(rest) == "" {
+			continue
+		}
+		if joinNext != "" {
+			rest, joinNext = joinNext+rest, ""
+		}
+		for _, h := range []string{"While resolving:", "Found:", "Could not resolve dependency:", "Conflicting peer dependency:"} {
+			if strings.HasPrefix(rest, h) {
+				rest = strings.ToLower(h) + rest[len(h):]
+			}
+		}
+		if rest == "could not resolve dependency:" {
+			joinNext = rest + " "
+			continue
+		}
+		if strings.HasPrefix(rest, "while resolving: ") {
+			rest = strings.TrimSuffix(rest, "@undefined")
+		}
+		if t := strings.TrimSpace(rest); len(lines) > 0 && !strings.Contains(t, " ") {
+			lines[len(lines)-1] += " (" + t + ")"
+			continue
+		}
+		lines = append(lines, rest)
+	}
+	return lines
+}
+
+// lockstepEresolveReport extracts the report lines from lockstep's ERESOLVE
+// error, without their indentation and without the closing advice.
+func lockstepEresolveReport(msg string) []string {
+	_, rest, ok := strings.Cut(msg, "(ERESOLVE):\n")
+	if !ok {
+		return nil
+	}
+	lines := strings.Split(rest, "\n")
+	if len(lines) > 0 {
+		lines = lines[:len(lines)-1]
+	}
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "  ")
+	}
+	return lines
 }
 
 // firstDiff shows the first differing lines of two texts, with context.

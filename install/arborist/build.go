@@ -82,6 +82,12 @@ type builder struct {
 	opts Options
 	root *Node
 	seq  int
+	// edgeInSeq numbers edges as they are added to a node's edgesIn.
+	edgeInSeq int
+	// nodeExpls and edgeExpls memoize explanations (arborist's
+	// Node.explain and Edge.explain compute each once).
+	nodeExpls map[*Node]*nodeExpl
+	edgeExpls map[*Edge]*edgeExpl
 
 	byName      map[string][]*Node
 	edgesByName map[string][]*Edge
@@ -526,7 +532,7 @@ func (b *builder) virtualRoot(node *Node, reuse bool) *Node {
 	}
 	b.seq++
 	vr := &Node{b: b, pkg: node.pkg, children: map[string]*Node{}, outIdx: map[string]*Edge{},
-		edgesIn: map[*Edge]struct{}{}, sourceRef: node, seq: b.seq}
+		edgesIn: map[*Edge]int{}, sourceRef: node, seq: b.seq}
 	vr.name = node.name
 	vr.ov = node.ov
 	b.loadEdges(vr, node.isTop())
@@ -602,7 +608,7 @@ func (b *builder) loadPeerSet(node *Node, required *nodeSet) (*Node, error) {
 			if node.parent == nil {
 				break
 			}
-			return nil, b.eresolve(edge, nil)
+			return nil, b.eresolve(b.explainLoadConflict(edge, parentEdge))
 		}
 		current := edge.to
 		dep, err := b.nodeFromEdge(edge, nil, nil, required)
@@ -618,7 +624,7 @@ func (b *builder) loadPeerSet(node *Node, required *nodeSet) (*Node, error) {
 		if conflictOK || !required.has(edge.from) {
 			continue
 		}
-		return nil, b.eresolve(edge, nil)
+		return nil, b.eresolve(b.explainLoadConflict(edge, parentEdge))
 	}
 	return node, nil
 }
@@ -925,41 +931,4 @@ func (b *builder) assertRootOverrides() error {
 		}
 	}
 	return nil
-}
-
-// explainConflict describes a peer conflict like npm's ERESOLVE report:
-// what is there, who wants it, and who cannot live with it.
-func (b *builder) explainConflict(e *Edge, dep *Node) string {
-	var sb strings.Builder
-	cur := e.from.resolve(e.name)
-	if cur != nil {
-		fmt.Fprintf(&sb, "found %s@%s", e.name, cur.version())
-		var who []string
-		for _, in := range sortedEdgesIn(cur) {
-			if in != e {
-				who = append(who, fmt.Sprintf("%s@%q from %s", in.name, in.spec(), in.from.describe()))
-			}
-		}
-		if len(who) > 0 {
-			fmt.Fprintf(&sb, " (%s)", strings.Join(who, ", "))
-		}
-		sb.WriteString(", but ")
-	}
-	kind := ""
-	if e.peer() {
-		kind = "peer "
-	}
-	fmt.Fprintf(&sb, "%s needs %s%s@%q", e.from.describe(), kind, e.name, e.spec())
-	if dep != nil && dep.version() != "" && (cur == nil || dep.version() != cur.version()) {
-		fmt.Fprintf(&sb, " (could not place %s@%s)", dep.name, dep.version())
-	}
-	return sb.String()
-}
-
-const eresolveFix = "fix the conflicting versions in package.json, or retry with --legacy-peer-deps or --force to accept a possibly broken tree"
-
-// eresolve is the ERESOLVE error for edge e (and dep, the node that could
-// not be placed, when known).
-func (b *builder) eresolve(e *Edge, dep *Node) error {
-	return fmt.Errorf("%w (ERESOLVE): %s; %s", ErrResolve, b.explainConflict(e, dep), eresolveFix)
 }

@@ -62,7 +62,9 @@ type Node struct {
 
 	edgesOut []*Edge
 	outIdx   map[string]*Edge
-	edgesIn  map[*Edge]struct{}
+	// edgesIn maps each edge resolving to the node to when it was added
+	// (arborist's edgesIn is a Set in insertion order; see edgesInOrder).
+	edgesIn map[*Edge]int
 
 	isLink    bool
 	target    *Node  // for links

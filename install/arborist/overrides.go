@@ -342,7 +342,10 @@ func refSpec(n *Node, name string) (string, bool) {
 // addEdgeIn and deleteEdgeIn keep a node's override set in step with the
 // edges pointing at it (Node.addEdgeIn / deleteEdgeIn).
 func (b *builder) addEdgeIn(n *Node, e *Edge) {
-	n.edgesIn[e] = struct{}{}
+	if _, ok := n.edgesIn[e]; !ok {
+		b.edgeInSeq++
+		n.edgesIn[e] = b.edgeInSeq
+	}
 	if b.overrides == nil {
 		return
 	}

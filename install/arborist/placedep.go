@@ -278,10 +278,10 @@ func (pd *placeDep) warnPeerConflict(e *Edge, dep *Node) {
 		dep = pd.dep
 	}
 	e.peerConflicted = true
-	pd.b.warnf("ERESOLVE overriding peer dependency: %s", pd.b.explainConflict(e, dep))
+	pd.b.warnf("ERESOLVE overriding peer dependency:\n%s", indent(pd.explainPeerConflict(e, dep).render(warnDepth)))
 }
 
 func (pd *placeDep) failPeerConflict() error {
 	t := pd.top()
-	return pd.b.eresolve(t.edge, t.dep)
+	return pd.b.eresolve(pd.explainPeerConflict(t.edge, t.dep))
 }

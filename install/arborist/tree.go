@@ -13,7 +13,7 @@ import (
 func (b *builder) newNode(name string, p *pkg) *Node {
 	b.seq++
 	n := &Node{b: b, name: name, pkg: p, children: map[string]*Node{}, outIdx: map[string]*Edge{},
-		edgesIn: map[*Edge]struct{}{}, seq: b.seq,
+		edgesIn: map[*Edge]int{}, seq: b.seq,
 		dev: true, optional: true, devOptional: true, peer: true, extraneous: true}
 	b.byName[name] = append(b.byName[name], n)
 	if p != nil && len(p.bundle) > 0 {
