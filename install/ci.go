@@ -14,6 +14,13 @@
 //     with .bin links and node_modules/.package-lock.json;
 //  5. swap it into place, delete the old tree;
 //  6. run lifecycle scripts in npm's order, unless --ignore-scripts.
+//
+// `lockstep install` runs the same steps with Options.Reuse, as npm install
+// changes node_modules in place: in step 4 the folders of unchanged
+// packages (and node_modules' dot entries such as .cache) move from the old
+// tree into the new one instead of being linked from the store, so only
+// added and replaced packages are fetched, linked and have their scripts
+// run.
 package install
 
 import (
@@ -69,6 +76,13 @@ type Options struct {
 	Progress    *progress.Reporter // nil: no progress display
 	Platform    *platform.Platform // nil: this machine
 	NodeVersion string             // "" : `node -v` (remembered in the cache directory), asked as the install starts
+	// Reuse keeps what the existing node_modules already holds, like npm
+	// install (arborist's diff): a package folder whose version and
+	// integrity the lockfile still pins, and whose bins exist, moves into
+	// the new tree as it is (files added to it stay; its scripts do not run
+	// again), and the dot entries of each node_modules (.cache, ...) stay.
+	// Without it the new tree is built from the store alone, like npm ci.
+	Reuse bool
 	// RetryDelay shortens the registry client's backoff (tests).
 	MinRetryDelay, MaxRetryDelay time.Duration
 }
@@ -123,6 +137,16 @@ type installer struct {
 	// arborist (rebuildBundle) their bins are linked and their scripts run.
 	bundled   []*node
 	bundlerOf map[string]string // bundled key -> bundler key
+	// kept holds the lock keys of the packages whose existing folder
+	// moves into the new tree (Options.Reuse); changed says whether the
+	// tree changed at all (anything added, replaced or removed).
+	kept    map[string]bool
+	changed bool
+	moved   [][2]string // renames from the old trees into the staged ones (from, to)
+	// containers are the folders of the old trees that npm install would
+	// leave in place even if emptied (a node_modules, its .bin and @scope
+	// folders): staged paths, made after the tree is linked.
+	containers []string
 	// shared are the store entries hardlinked into node_modules while
 	// scripts are to run: a script writing into one of their files in
 	// place (patch-package, a root postinstall...) writes into the store.
@@ -252,7 +276,22 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 	in.client = client
 	o.Progress.SetBytesSource(in.stats.Bytes.Load)
 
-	items, err := in.fetchItems(nodes)
+	toFetch := nodes
+	if o.Reuse {
+		_, bundlerOf := bundledNodes(g, nodes)
+		bundlers := map[string]bool{}
+		for _, b := range bundlerOf {
+			bundlers[b] = true
+		}
+		in.kept, in.changed = in.reusable(nodes, bundlers)
+		toFetch = make([]*node, 0, len(nodes))
+		for _, n := range nodes {
+			if !in.kept[n.key] {
+				toFetch = append(toFetch, n)
+			}
+		}
+	}
+	items, err := in.fetchItems(toFetch)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +322,9 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 	ignoreScripts := cfg.IgnoreScripts()
 	span = o.Timing.Start("link")
 	roots, err := in.buildTree(ctx, g, nodes, items, lf, ignoreScripts)
-	if err == nil {
+	if err != nil {
+		in.unmove()
+	} else {
 		o.Progress.Linked(int64(len(nodes)))
 		err = in.swap(roots)
 	}
@@ -303,7 +344,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 
 	installed := 0
 	for _, n := range nodes {
-		if n.linkTo == nil {
+		if n.linkTo == nil && !in.kept[n.key] {
 			installed++
 		}
 	}
@@ -757,6 +798,15 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 		r, _ := in.stagedPath(n.key)
 		populated[r] = true
 	}
+	keepDots := map[string][]string{} // root -> dot entries of its node_modules to keep
+	if in.o.Reuse {
+		for r := range roots {
+			if dots := dotEntries(filepath.Join(in.dir, filepath.FromSlash(r), "node_modules")); len(dots) > 0 {
+				keepDots[r] = dots
+				populated[r] = true
+			}
+		}
+	}
 	for r := range roots {
 		// A killed run may have left a half-removed old tree behind.
 		if stale, _ := filepath.Glob(filepath.Join(in.dir, filepath.FromSlash(r), "node_modules.lockstep-old-*")); len(stale) > 0 {
@@ -778,6 +828,18 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 		// fsx.SpreadChildren): measured 2-3x faster linking on ext4 after
 		// a previous tree was deleted.
 		fsx.SpreadChildren(st)
+		if in.o.Reuse {
+			in.containers = append(in.containers, containersOf(filepath.Join(in.dir, filepath.FromSlash(r), "node_modules"), st)...)
+		}
+		for _, name := range keepDots[r] {
+			from := filepath.Join(in.dir, filepath.FromSlash(r), "node_modules", name)
+			if err := in.move(from, filepath.Join(st, name)); err != nil {
+				return nil, fmt.Errorf("failed to keep %q: %w", from, err)
+			}
+		}
+	}
+	if err := in.moveKept(); err != nil {
+		return nil, err
 	}
 	keyOf := map[*node]string{}
 	for k, it := range items {
@@ -810,7 +872,7 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 	var jobs []link.Job
 	var linkJobNode []*node // the node of jobs[i]
 	for _, n := range nodes {
-		if n.linkTo != nil {
+		if n.linkTo != nil || in.kept[n.key] {
 			continue
 		}
 		_, staged := in.stagedPath(n.key)
@@ -858,6 +920,11 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 	}
 	if err := in.linkAllBins(append(slices.Clip(nodes), in.bundled...)); err != nil {
 		return nil, err
+	}
+	for _, c := range in.containers {
+		if err := os.MkdirAll(c, 0o755); err != nil {
+			return nil, fmt.Errorf("failed to create %q: %w", c, err)
+		}
 	}
 	hl := filepath.Join(in.dir, stagingName, ".package-lock.json")
 	if err := os.WriteFile(hl, <-hiddenData, 0o644); err != nil {
@@ -983,6 +1050,9 @@ func (in *installer) findGyp(nodes []*node, keyOf map[*node]string) {
 			continue
 		}
 		dir := in.store.Dir(keyOf[n])
+		if in.kept[n.key] {
+			_, dir = in.stagedPath(n.key) // moveKept put it there
+		}
 		if st, err := os.Stat(filepath.Join(dir, "binding.gyp")); err != nil || !st.Mode().IsRegular() {
 			continue
 		}
@@ -1074,6 +1144,11 @@ func (in *installer) swap(roots []string) error {
 			return fmt.Errorf("failed to move the new tree into %q: %w", cur, err)
 		}
 	}
+	for _, r := range roots {
+		// The nested node_modules moveKept held aside.
+		held, _ := filepath.Glob(filepath.Join(in.dir, filepath.FromSlash(r), fmt.Sprintf("node_modules.lockstep-old-%d-held-*", os.Getpid())))
+		old = append(old, held...)
+	}
 	var wg sync.WaitGroup
 	for _, o := range old {
 		wg.Add(1)
@@ -1112,6 +1187,9 @@ func (in *installer) runScripts(ctx context.Context, pj *pkgjson.PackageJSON, no
 			continue
 		}
 		p := n.pkg
+		if in.kept[n.key] {
+			continue // npm install runs the scripts of what it added or replaced
+		}
 		sp := scripts.Package{
 			Path: n.key, Dir: filepath.Join(in.dir, filepath.FromSlash(n.key)), Name: n.name, Version: p.Version,
 			Optional: p.Optional, Dev: p.Dev, Peer: p.Peer, DevOptional: p.DevOptional,
@@ -1152,7 +1230,7 @@ func (in *installer) runScripts(ctx context.Context, pj *pkgjson.PackageJSON, no
 		Deps: deps, Links: links, Root: root,
 		// arborist runs them when reify changed the tree: ci always does,
 		// unless there was nothing to install.
-		RootDependencies: len(nodes) > 0,
+		RootDependencies: len(nodes) > 0 && (!in.o.Reuse || in.changed),
 		LinkLinkBins: func() error {
 			// The links' bins were linked with the tree, before their
 			// scripts ran: a target their prepare script built is linked
@@ -1200,6 +1278,10 @@ func (in *installer) runScripts(ctx context.Context, pj *pkgjson.PackageJSON, no
 	if err != nil && errors.As(err, &se) && se.Path != "" {
 		// A dependency's or link's script failed: like arborist's
 		// rollback, the new trees go (npm ci had removed the old ones).
+		if in.o.Reuse {
+			in.dropNew(lf, nodes)
+			return err
+		}
 		for _, r := range roots {
 			_ = os.RemoveAll(filepath.Join(in.dir, filepath.FromSlash(r), "node_modules"))
 		}
@@ -1368,4 +1450,222 @@ func npmrcKeys(file string) []string {
 		}
 	}
 	return keys
+}
+
+// reusable returns the lock keys of the packages among nodes whose folder
+// in the existing node_modules can stay (Options.Reuse), and whether the
+// tree changes at all. Like arborist's diff (getAction), a folder stays
+// when the lockfile pins the version it holds, the integrity it was
+// installed with (or, with no integrity on either side, the same resolved
+// or none) and its bins exist. What it was installed with is read from
+// node_modules/.package-lock.json; its package.json must agree on name and
+// version (a folder replaced or removed by hand is installed again).
+// Packages that bundle dependencies, or have a shrinkwrap, are installed
+// again: their folders hold more than their own files.
+func (in *installer) reusable(nodes []*node, bundlers map[string]bool) (kept map[string]bool, changed bool) {
+	kept = map[string]bool{}
+	old, err := lockfile.ReadFile(filepath.Join(in.dir, "node_modules", ".package-lock.json"))
+	if err != nil {
+		return kept, true
+	}
+	wanted := map[string]bool{}
+	for _, n := range nodes {
+		wanted[n.key] = true
+		p, o := n.pkg, old.Packages[n.key]
+		if o == nil {
+			changed = true
+			continue
+		}
+		if p.Link {
+			if !o.Link || o.Resolved != p.Resolved {
+				changed = true
+			}
+			continue
+		}
+		if !sameInstall(p, o) || bundlers[n.key] || len(p.BundleDependencies) > 0 || p.HasShrinkwrap || p.InBundle || !in.onDisk(n) {
+			changed = true
+			continue
+		}
+		kept[n.key] = true
+	}
+	for k, o := range old.Packages {
+		if k != "" && !wanted[k] && !o.InBundle {
+			changed = true
+		}
+	}
+	return kept, changed
+}
+
+// sameInstall reports whether the package the lockfile pins (p) is the one
+// installed (o): arborist's diff without the bins (onDisk checks them).
+func sameInstall(p, o *lockfile.Package) bool {
+	if o.Link || p.Version != o.Version || p.Name != o.Name {
+		return false
+	}
+	if p.Integrity == "" && o.Integrity == "" {
+		return p.Resolved == o.Resolved
+	}
+	if p.Integrity == "" || o.Integrity == "" {
+		return false
+	}
+	pi, err1 := integrity.Parse(p.Integrity)
+	oi, err2 := integrity.Parse(o.Integrity)
+	return err1 == nil && err2 == nil && pi.Key() == oi.Key()
+}
+
+// onDisk reports whether the existing folder of n is the package the
+// lockfile pins: a real folder whose package.json names it, at its
+// version, with every bin target present.
+func (in *installer) onDisk(n *node) bool {
+	dir := filepath.Join(in.dir, filepath.FromSlash(n.key))
+	if st, err := os.Lstat(dir); err != nil || !st.IsDir() {
+		return false
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return false
+	}
+	var m struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	}
+	if sonic.Unmarshal(data, &m) != nil || m.Name != n.name || m.Version != n.pkg.Version {
+		return false
+	}
+	for _, target := range n.pkg.Bin {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(target))); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// dotEntries lists the entries of a node_modules folder whose names start
+// with a dot, but for what the install writes (.bin, .package-lock.json)
+// and what lockstep stages: arborist does not read them as packages and
+// npm install leaves them alone (tools keep caches there: .cache, .vite).
+func dotEntries(nm string) []string {
+	ents, err := os.ReadDir(nm)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") && name != ".bin" && name != ".package-lock.json" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// moveKept moves the kept package folders from the existing node_modules
+// trees into the staged ones, shallowest first. A kept folder's own
+// node_modules (its nested dependencies as they were) is moved aside into
+// a holding folder that the old tree's removal deletes: the nested
+// packages kept are taken from there, the new tree's are linked anew.
+func (in *installer) moveKept() error {
+	keys := make([]string, 0, len(in.kept))
+	for k := range in.kept {
+		keys = append(keys, k)
+	}
+	depth := func(k string) int { return strings.Count(k, "node_modules/") }
+	sort.Slice(keys, func(i, j int) bool {
+		if di, dj := depth(keys[i]), depth(keys[j]); di != dj {
+			return di < dj
+		}
+		return keys[i] < keys[j]
+	})
+	held := map[string]string{} // kept key -> where its old node_modules went
+	for i, k := range keys {
+		from := filepath.Join(in.dir, filepath.FromSlash(k))
+		// The nearest kept ancestor whose node_modules was moved aside.
+		for a := k; ; {
+			j := strings.LastIndex(a, "/node_modules/")
+			if j < 0 {
+				break
+			}
+			rest := k[j+len("/node_modules/"):]
+			a = a[:j]
+			if h, ok := held[a]; ok {
+				from = filepath.Join(h, filepath.FromSlash(rest))
+				break
+			}
+		}
+		root, staged := in.stagedPath(k)
+		if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
+			return fmt.Errorf("failed to keep %q: %w", k, err)
+		}
+		if err := in.move(from, staged); err != nil {
+			return fmt.Errorf("failed to keep %q: %w", k, err)
+		}
+		nested := filepath.Join(staged, "node_modules")
+		if _, err := os.Lstat(nested); err == nil {
+			h := filepath.Join(in.dir, filepath.FromSlash(root), fmt.Sprintf("node_modules.lockstep-old-%d-held-%d", os.Getpid(), i))
+			if err := in.move(nested, h); err != nil {
+				return fmt.Errorf("failed to keep %q: %w", k, err)
+			}
+			in.containers = append(in.containers, nested)
+			in.containers = append(in.containers, containersOf(h, nested)...)
+			held[k] = h
+		}
+	}
+	return nil
+}
+
+// move renames from to to and remembers it for unmove.
+func (in *installer) move(from, to string) error {
+	if err := os.Rename(from, to); err != nil {
+		return err
+	}
+	in.moved = append(in.moved, [2]string{from, to})
+	return nil
+}
+
+// unmove puts what moveKept and the dot entries' move took from the old
+// trees back, last first, when the new tree could not be built: the old
+// node_modules stays as it was.
+func (in *installer) unmove() {
+	for i := len(in.moved) - 1; i >= 0; i-- {
+		m := in.moved[i]
+		_ = os.MkdirAll(filepath.Dir(m[0]), 0o755)
+		_ = os.Rename(m[1], m[0])
+	}
+	in.moved = nil
+}
+
+// dropNew undoes what an install over an existing tree (Options.Reuse)
+// added or replaced, after a dependency's or link's script failed: their
+// folders go, and node_modules/.package-lock.json lists only the kept
+// packages, so the next install adds them again and runs their scripts.
+// The kept packages and the dot entries stay (npm install's rollback
+// restores the old tree; this one no longer exists).
+func (in *installer) dropNew(lf *lockfile.Lockfile, nodes []*node) {
+	var kept []*node
+	for _, n := range nodes {
+		switch {
+		case in.kept[n.key]:
+			kept = append(kept, n)
+		case n.linkTo == nil:
+			_ = os.RemoveAll(filepath.Join(in.dir, filepath.FromSlash(n.key)))
+		}
+	}
+	_ = fsx.WriteFileAtomic(filepath.Join(in.dir, "node_modules", ".package-lock.json"), in.hiddenLockfile(lf, kept))
+}
+
+// containersOf returns, under staged, the .bin and @scope folders of the
+// old node_modules folder nm: npm install removes packages from them but
+// leaves the folders, empty or not.
+func containersOf(nm, staged string) []string {
+	ents, err := os.ReadDir(nm)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if name := e.Name(); e.IsDir() && (name == ".bin" || strings.HasPrefix(name, "@")) {
+			out = append(out, filepath.Join(staged, name))
+		}
+	}
+	return out
 }

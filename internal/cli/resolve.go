@@ -162,6 +162,7 @@ func runInstall(ctx context.Context, args []string, stdio Stdio, getenv func(str
 	}
 	ciRes, err := install.CI(ctx, install.Options{
 		Dir: o.Dir, CacheDir: o.CacheDir, Concurrency: min(o.Concurrency, 64), Flags: flags,
+		Reuse:  true, // npm install changes node_modules in place
 		Getenv: getenv, Stdout: stdio.Out, Stderr: stdio.Err, Timing: rec,
 	})
 	if err != nil {

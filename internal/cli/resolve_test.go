@@ -67,6 +67,29 @@ func TestResolveAndInstall(t *testing.T) {
 	if !strings.HasPrefix(out.String(), "unchanged") {
 		t.Errorf("second resolve said %q", out.String())
 	}
+	// install changes node_modules in place, like npm install: files added
+	// to a package it keeps, and node_modules/.cache, stay; ci starts over.
+	mine := []string{"node_modules/b/MINE", "node_modules/.cache/x"}
+	for _, f := range mine {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cmd := range []string{"install", "ci"} {
+		if code := Main([]string{cmd, "--dir", dir, "--cache-dir", cache, "--registry", reg.URL(), "--ignore-scripts"},
+			Stdio{Out: &out, Err: &errb}, getenv); code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", cmd, code, errb.String())
+		}
+		for _, f := range mine {
+			_, err := os.Stat(filepath.Join(dir, f))
+			if kept := err == nil; kept != (cmd == "install") {
+				t.Errorf("after %s, %s kept = %v", cmd, f, kept)
+			}
+		}
+	}
 }
 
 // TestResolveBadInput: each bad project fails with exit 2, a message naming
