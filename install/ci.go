@@ -1208,7 +1208,7 @@ func (in *installer) runScripts(ctx context.Context, pj *pkgjson.PackageJSON, no
 	root := &scripts.Package{Path: "", Dir: in.dir, Name: pj.Name, Version: pj.Version}
 	r := &scripts.Runner{
 		ProjectDir: in.dir, Getenv: in.o.Getenv, Stdout: in.o.Stdout, Stderr: in.o.Stderr,
-		Foreground: in.scriptSetting("foreground-scripts") == "true",
+		Foreground: in.cfg.Bool("foreground-scripts", false),
 		Env:        in.configEnv(),
 		OptionalFailed: func(p scripts.Package, _ *scripts.ScriptError) []string {
 			var more []string
@@ -1220,7 +1220,7 @@ func (in *installer) runScripts(ctx context.Context, pj *pkgjson.PackageJSON, no
 			return more
 		},
 	}
-	if sh := in.scriptSetting("script-shell"); sh != "" {
+	if sh, _ := in.cfg.Get("script-shell"); sh != "" {
 		r.ScriptShell = sh
 	}
 	var linker link.BinLinker
@@ -1324,36 +1324,6 @@ func (in *installer) dropModified(since time.Time) {
 		})
 	}
 	_ = eg.Wait()
-}
-
-// scriptSetting reads a setting of the script runner with npm's
-// precedence (flags, npm_config_* environment, .npmrc files). The config
-// loader finds npm_config_* variables only for the keys it knows, and it
-// does not know these: the environment is asked here. Booleans read
-// "true" or "".
-func (in *installer) scriptSetting(key string) string {
-	get := func() string {
-		where, _ := in.cfg.Where(key)
-		if where != "cli" {
-			env := strings.ReplaceAll(key, "-", "_")
-			for _, name := range []string{"npm_config_" + env, "NPM_CONFIG_" + strings.ToUpper(env)} {
-				if v := in.o.Getenv(name); v != "" {
-					return v
-				}
-			}
-		}
-		v, _ := in.cfg.Get(key)
-		return v
-	}
-	v := get()
-	if key == "foreground-scripts" {
-		switch v {
-		case "", "false", "null", "0":
-			return ""
-		}
-		return "true"
-	}
-	return v
 }
 
 // scriptResolved is a lock entry's "resolved" as arborist's node.resolved

@@ -58,6 +58,8 @@ var definitions = map[string]definition{
 	"strict-peer-deps":                boolean(false),
 	"force":                           boolean(false),
 	"ignore-scripts":                  boolean(false),
+	"foreground-scripts":              boolean(false),
+	"script-shell":                    nullable(kString),
 	"engine-strict":                   boolean(false),
 	"prefer-offline":                  boolean(false),
 	"prefer-online":                   boolean(false),

@@ -164,7 +164,8 @@ func TestGetenvOnly(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".npmrc"), []byte("registry=https://u.example\n//u.example/:_authToken=${TOKEN}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"HOME": home, "TOKEN": "t0k", "NPM_CONFIG_FETCH_RETRIES": "7"}
+	env := map[string]string{"HOME": home, "TOKEN": "t0k", "NPM_CONFIG_FETCH_RETRIES": "7",
+		"npm_config_foreground_scripts": "true", "npm_config_script_shell": "/bin/bash"}
 	c, err := Load(LoadOptions{Dir: t.TempDir(), Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
@@ -177,6 +178,13 @@ func TestGetenvOnly(t *testing.T) {
 	}
 	if got := c.FetchRetries(); got != 7 {
 		t.Errorf("FetchRetries() = %d, want 7 (probed env)", got)
+	}
+	// The script settings ci reads are probed too.
+	if !c.Bool("foreground-scripts", false) {
+		t.Error("foreground-scripts from npm_config_foreground_scripts not seen")
+	}
+	if got, _ := c.Get("script-shell"); got != "/bin/bash" {
+		t.Errorf("script-shell = %q, want /bin/bash (probed env)", got)
 	}
 }
 
