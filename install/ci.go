@@ -1028,21 +1028,8 @@ func (in *installer) findGyp(nodes []*node, keyOf map[*node]string) {
 	in.gyp = map[string]bool{}
 	for _, n := range nodes {
 		if t := n.linkTo; t != nil {
-			// A link's target: arborist keeps the implicit script only
-			// when package.json has a "scripts" object (see
-			// scripts.Package.Link).
-			if t.pkg != nil && !t.pkg.HasInstallScript {
-				dir := filepath.Join(in.dir, filepath.FromSlash(t.key))
-				if st, err := os.Stat(filepath.Join(dir, "binding.gyp")); err == nil && st.Mode().IsRegular() {
-					var m struct {
-						Gypfile *bool             `json:"gypfile"`
-						Scripts map[string]string `json:"scripts"`
-					}
-					if data, err := os.ReadFile(filepath.Join(dir, "package.json")); err == nil && sonic.Unmarshal(data, &m) == nil &&
-						m.Scripts != nil && m.Scripts["install"] == "" && m.Scripts["preinstall"] == "" && (m.Gypfile == nil || *m.Gypfile) {
-						t.pkg.HasInstallScript = true
-					}
-				}
+			if t.pkg != nil && !t.pkg.HasInstallScript && scripts.NeedsGypBuild(filepath.Join(in.dir, filepath.FromSlash(t.key)), true) {
+				t.pkg.HasInstallScript = true
 			}
 			continue
 		}
@@ -1053,20 +1040,10 @@ func (in *installer) findGyp(nodes []*node, keyOf map[*node]string) {
 		if in.kept[n.key] {
 			_, dir = in.stagedPath(n.key) // moveKept put it there
 		}
-		if st, err := os.Stat(filepath.Join(dir, "binding.gyp")); err != nil || !st.Mode().IsRegular() {
-			continue
+		if scripts.NeedsGypBuild(dir, false) {
+			in.gyp[n.key] = true
+			n.pkg.HasInstallScript = true
 		}
-		var m struct {
-			Gypfile *bool `json:"gypfile"`
-		}
-		if data, err := os.ReadFile(filepath.Join(dir, "package.json")); err == nil {
-			_ = sonic.Unmarshal(data, &m)
-		}
-		if m.Gypfile != nil && !*m.Gypfile {
-			continue
-		}
-		in.gyp[n.key] = true
-		n.pkg.HasInstallScript = true
 	}
 }
 

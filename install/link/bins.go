@@ -89,10 +89,9 @@ func (l *BinLinker) LinkBinsClaimed(nodeModulesDir, pkgDir string, bins []Bin) (
 			continue
 		}
 		claimed = append(claimed, Bin{Name: name, Target: target})
-		absFrom := filepath.Join(pkg, filepath.FromSlash(target))
-		from, err := filepath.Rel(binDir, absFrom)
+		absFrom, from, err := binSource(binDir, pkg, name, target)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("failed to link bin %q: %w", name, err))
+			errs = append(errs, err)
 			continue
 		}
 		if err := linkBin(to, from, absFrom); err != nil {
@@ -116,10 +115,9 @@ func RelinkBins(nodeModulesDir, pkgDir string, bins []Bin) error {
 			continue
 		}
 		to := filepath.Join(binDir, name)
-		absFrom := filepath.Join(pkgDir, filepath.FromSlash(target))
-		from, err := filepath.Rel(binDir, absFrom)
+		absFrom, from, err := binSource(binDir, pkgDir, name, target)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("failed to link bin %q: %w", name, err))
+			errs = append(errs, err)
 			continue
 		}
 		if cur, err := os.Readlink(to); err == nil && cur == from {
@@ -131,6 +129,17 @@ func RelinkBins(nodeModulesDir, pkgDir string, bins []Bin) error {
 		errs = append(errs, linkBin(to, from, absFrom))
 	}
 	return errors.Join(errs...)
+}
+
+// binSource is a bin's target inside pkgDir (absFrom) and the relative
+// path a link in binDir points at (from).
+func binSource(binDir, pkgDir, name, target string) (absFrom, from string, err error) {
+	absFrom = filepath.Join(pkgDir, filepath.FromSlash(target))
+	from, err = filepath.Rel(binDir, absFrom)
+	if err != nil {
+		return "", "", fmt.Errorf("failed to link bin %q: %w", name, err)
+	}
+	return absFrom, from, nil
 }
 
 func (l *BinLinker) claim(to string) bool {

@@ -238,6 +238,31 @@ func (r *Runner) prepare(deps []Package) []*job {
 	return jobs
 }
 
+// gypRule is npm's implicit install script: a package with a binding.gyp
+// file in dir, no install and no preinstall script and not
+// `"gypfile": false` gets DefaultGypInstallScript.
+func gypRule(scripts map[string]string, noGypfile bool, dir string) bool {
+	return scripts["install"] == "" && scripts["preinstall"] == "" && !noGypfile && isFile(filepath.Join(dir, "binding.gyp"))
+}
+
+// NeedsGypBuild reports whether the package in dir gets npm's implicit
+// "node-gyp rebuild" install script (gypRule, from its package.json; a
+// link only when that has a "scripts" object, as for Package.Link). The
+// binding.gyp check comes first: packages without one cost a stat.
+func NeedsGypBuild(dir string, link bool) bool {
+	if !isFile(filepath.Join(dir, "binding.gyp")) {
+		return false
+	}
+	m, err := readManifest(dir)
+	if err != nil {
+		return !link // npm ignores an unreadable package.json: no scripts
+	}
+	if _, hasScripts := m.raw["scripts"].(map[string]any); link && !hasScripts {
+		return false
+	}
+	return gypRule(m.Scripts, m.Gypfile != nil && !*m.Gypfile, dir)
+}
+
 func (r *Runner) prepareOne(p Package) *job {
 	if p.Dir == "" {
 		p.Dir = filepath.Join(r.ProjectDir, filepath.FromSlash(p.Path))
@@ -269,8 +294,7 @@ func (r *Runner) prepareOne(p Package) *job {
 			scripts[k] = v
 		}
 	}
-	if scripts["install"] == "" && scripts["preinstall"] == "" && !p.NoGypfile && !(p.Link && noScriptsField) &&
-		isFile(filepath.Join(p.Dir, "binding.gyp")) {
+	if !(p.Link && noScriptsField) && gypRule(scripts, p.NoGypfile, p.Dir) {
 		scripts["install"] = DefaultGypInstallScript
 	}
 	// arborist sorts by the node's location: for a link that is where
@@ -565,8 +589,7 @@ func (s *runState) runRoot(ctx context.Context, root Package, events []string, f
 				j.scripts[k] = v
 			}
 		}
-		if ev == "install" && j.scripts["install"] == "" && j.scripts["preinstall"] == "" &&
-			!j.pkg.NoGypfile && isFile(filepath.Join(root.Dir, "binding.gyp")) {
+		if ev == "install" && gypRule(j.scripts, j.pkg.NoGypfile, root.Dir) {
 			j.scripts["install"] = DefaultGypInstallScript
 		}
 		if j.scripts[ev] == "" {
