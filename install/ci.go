@@ -779,6 +779,12 @@ func (in *installer) stagedPath(key string) (root, staged string) {
 	}
 	root = key[:i] // "" or "packages/w/"
 	rest := key[i+len("node_modules/"):]
+	if root == "" && filepath.Separator == '/' && in.dir != "/" {
+		// buildGraph checked rest's segments (validKey) and in.dir is
+		// clean: filepath.Join's Clean would change nothing. Every
+		// package's path is worked out here, several times.
+		return "", in.dir + "/" + stagingName + "/" + rest
+	}
 	return root, filepath.Join(in.dir, filepath.FromSlash(root), stagingName, filepath.FromSlash(rest))
 }
 

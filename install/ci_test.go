@@ -283,6 +283,14 @@ func TestCIBadInput(t *testing.T) {
 			wantInput: true, wantErr: "does not install git dependencies",
 		},
 		{
+			name: "key climbs out of node_modules",
+			setup: func(t *testing.T) string {
+				evil := lockEntry{path: "node_modules/b/node_modules/../../../escape", pkg: p[2]}
+				return project(t, reg, root, append([]lockEntry{evil}, good...))
+			},
+			wantInput: true, wantErr: `package key "node_modules/b/node_modules/../../../escape" is not a path npm writes`,
+		},
+		{
 			name: "tarball missing",
 			setup: func(t *testing.T) string {
 				bad := good[0]

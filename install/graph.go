@@ -54,12 +54,36 @@ type graph struct {
 	order []*node // nodes sorted by key
 }
 
+// validKey reports whether a lock key can be installed where it says: from
+// its first node_modules on, every segment is a real folder name, so the
+// path cannot climb out of node_modules. What comes before (a workspace
+// folder, or "../lib" for a link target outside the project) is a folder
+// npm does not write into.
+func validKey(key string) bool {
+	i := strings.Index(key, "node_modules/")
+	if i < 0 {
+		return !strings.HasSuffix(key, "node_modules")
+	}
+	if i > 0 && key[i-1] != '/' {
+		return false
+	}
+	for _, seg := range strings.Split(key[i:], "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.ContainsRune(seg, '\\') {
+			return false
+		}
+	}
+	return true
+}
+
 // buildGraph turns the lockfile into a graph. Root edges come from
 // package.json, workspace edges from each workspace's package.json (falling
 // back to its lock entry), all others from their lock entries.
 func buildGraph(dir string, root *pkgjson.PackageJSON, lf *lockfile.Lockfile, legacyPeerDeps bool) (*graph, error) {
 	g := &graph{lf: lf, nodes: make(map[string]*node, len(lf.Packages)+1)}
 	for key, p := range lf.Packages {
+		if !validKey(key) {
+			return nil, fmt.Errorf("package key %q is not a path npm writes: a folder under node_modules may not be empty, \".\" or \"..\" (regenerate the lockfile with npm install)", key)
+		}
 		n := &node{key: key, pkg: p, isRoot: key == ""}
 		if key != "" {
 			n.name = lf.RealName(key)

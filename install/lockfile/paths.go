@@ -67,15 +67,6 @@ func (l *Lockfile) RealName(key string) string {
 	return PackageName(key)
 }
 
-// childKey is the key of dependency name installed in the node_modules
-// folder of the package at key.
-func childKey(key, name string) string {
-	if key == "" {
-		return nm + name
-	}
-	return key + "/" + nm + name
-}
-
 // resolveParent is arborist's node.resolveParent as a lock key: the parent
 // (the package whose node_modules holds key) or, for a folder outside
 // node_modules, the nearest ancestor folder that has an entry (its fsParent),
@@ -106,10 +97,18 @@ func (l *Lockfile) Resolve(fromPath, depName string) (string, bool) {
 	if t, ok := l.LinkTarget(fromPath); ok {
 		fromPath = t
 	}
+	// The candidates are built in one buffer: a map lookup by string(b)
+	// does not allocate, and a tree's every edge is resolved at least once.
+	var arr [256]byte
+	b := arr[:0]
 	for key, ok := fromPath, true; ok; key, ok = l.resolveParent(key) {
-		c := childKey(key, depName)
-		if _, found := l.Packages[c]; found {
-			return c, true
+		b = b[:0]
+		if key != "" {
+			b = append(append(b, key...), '/')
+		}
+		b = append(append(b, nm...), depName...)
+		if _, found := l.Packages[string(b)]; found {
+			return string(b), true
 		}
 	}
 	return "", false
