@@ -107,6 +107,8 @@ type bencher struct {
 	skipPhase map[[2]string]string
 	// trashed counts what discard moved to the trash (unique names).
 	trashed int
+	// dropFailed is set once dropDentries has said it cannot drop.
+	dropFailed bool
 	// drop lists the discarded caches whose pages the next settle drops
 	// from the page cache (see dropPageCache).
 	drop []string
@@ -146,6 +148,7 @@ func Run(ctx context.Context, o Options) ([]Sample, error) {
 		return nil, err
 	}
 	for i, fx := range fixtures {
+		b.dropDentries()
 		b.setupLockfiles(ctx, fx)
 		for _, ph := range o.Phases {
 			for _, t := range o.Tools {

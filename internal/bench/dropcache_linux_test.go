@@ -97,3 +97,19 @@ func TestSettleDropsDiscardedCaches(t *testing.T) {
 		t.Errorf("drop = %q after settle, want empty", b.drop)
 	}
 }
+
+func TestParseDentryState(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int
+	}{
+		{"17134246\t17013237\t45\t0\t395839\t0\n", 17134246},
+		{"1261\t36\t45\t0\t11\t0\n", 1261},
+		{"", -1},
+		{"x 1 2", -1},
+	} {
+		if got := parseDentryState(c.in); got != c.want {
+			t.Errorf("parseDentryState(%q) = %d, want %d", c.in, got, c.want)
+		}
+	}
+}

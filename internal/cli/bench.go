@@ -24,7 +24,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio, getenv func(strin
 	work := fs.String("work", "", "scratch `directory` (default: a new temporary directory, kept for its logs)")
 	registryURL := fs.String("registry", "https://registry.npmjs.org/", "registry `URL`")
 	floor := fs.Bool("floor", false, "also measure the network floors (p1: the packuments, p3: the tarballs, each by one curl) and the cp -al floor (p4)")
-	settle := fs.Duration("settle", 0, "sync and wait this long before each timed run, so tools do not pay for each other's deletions (e.g. 65s)")
+	settle := fs.Duration("settle", 0, "sync and wait this long before each timed run, so tools do not pay for each other's deletions (e.g. 65s); also drop the kernel's dentry and inode caches when each fixture starts (root only), as on a fresh CI machine")
 	if code, done := parse(fs, args); done {
 		return code
 	}
