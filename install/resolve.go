@@ -130,7 +130,14 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 		existing = lf
 		roots = missingRoots(roots, lf)
 	} else if errors.Is(err, lockfile.ErrVersion1) {
-		fmt.Fprintf(stderr, "lockstep: warning: ignoring the old lockfile (%v); resolving from package.json\n", err)
+		// npm 6's lockfile: npm migrates it, keeping its versions, and
+		// fetches every manifest for the metadata it lacks.
+		if lf, cerr := readLockfileV1(o.Dir); cerr == nil {
+			existing = lf
+			roots = missingRoots(roots, lf)
+		} else {
+			fmt.Fprintf(stderr, "lockstep: warning: ignoring the old lockfile (%v); resolving from package.json\n", cerr)
+		}
 	} else if !errors.Is(err, lockfile.ErrNotFound) {
 		return nil, &InputError{err}
 	}
@@ -166,7 +173,8 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	tree, err := arborist.Build(ctx, arborist.Options{
 		Dir: o.Dir, Fetch: fetch, Refetch: memo.Refetch, Prefetch: memo.Prefetch, NodeVersionFunc: nodeVersion,
 		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
-		Platform: plat, Lockfile: existing, Tarball: tarballReader(client, o.Dir),
+		PreferDedupe: cfg.Bool("prefer-dedupe", false),
+		Platform:     plat, Lockfile: existing, Tarball: tarballReader(client, o.Dir),
 		Warn: func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
 	})
 	if err != nil {
@@ -352,4 +360,25 @@ func (m *memoFetcher) Prefetch(names []string) {
 			m.Packument(m.ctx, name)
 		}()
 	}
+}
+
+// readLockfileV1 reads the project's version 1 lockfile
+// (npm-shrinkwrap.json first, as lockfile.Read looks) in the packages
+// layout (see arborist.LockfileFromV1).
+func readLockfileV1(dir string) (*lockfile.Lockfile, error) {
+	for _, name := range []string{lockfile.ShrinkwrapFile, lockfile.PackageLock} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("failed to read %q: %w", name, err)
+		}
+		lf, err := arborist.LockfileFromV1(data)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read %q: %w", name, err)
+		}
+		return lf, nil
+	}
+	return nil, fmt.Errorf("failed to read the lockfile in %q: %w", dir, lockfile.ErrNotFound)
 }

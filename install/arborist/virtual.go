@@ -1,12 +1,14 @@
 package arborist
 
 import (
+	"fmt"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/lockstep-dev/lockstep/install/lockfile"
+	"github.com/lockstep-dev/lockstep/install/packument"
 )
 
 // loadVirtual is arborist's loadVirtual: the tree an existing lockfile
@@ -29,6 +31,16 @@ func (b *builder) loadVirtual(lf *lockfile.Lockfile) error {
 		return keys[i] < keys[j]
 	})
 	byLoc := map[string]*Node{"": b.root}
+	ancient := lf.LockfileVersion == 1
+	if ancient && b.opts.Prefetch != nil {
+		var names []string
+		for _, k := range keys {
+			if lockfile.InNodeModules(k) && !lf.Packages[k].Link {
+				names = append(names, lockfile.PackageName(k))
+			}
+		}
+		b.opts.Prefetch(names)
+	}
 	var folders []string
 	for _, k := range keys {
 		if !lockfile.InNodeModules(k) {
@@ -71,6 +83,9 @@ func (b *builder) loadVirtual(lf *lockfile.Lockfile) error {
 			}
 		} else {
 			p := pkgFromLock(name, e)
+			if ancient {
+				p = b.inflate(k, e, p)
+			}
 			n = b.newNode(name, p)
 			b.loadEdges(n, false)
 		}
@@ -97,4 +112,37 @@ func pkgFromLock(name string, e *lockfile.Package) *pkg {
 		p.engineNode, p.engineNPM = e.Engines["node"], e.Engines["npm"]
 	}
 	return p
+}
+
+// inflate is #inflateAncientLockfile for one entry of a version 1
+// lockfile, which records only versions: the package becomes the
+// registry's manifest of that version, keeping the lockfile's resolved and
+// integrity. When the manifest cannot be had, npm warns and keeps what the
+// lockfile said (p). Like npm, it asks for the folder's name at the
+// lockfile's version: an alias ("ms2": "npm:ms@2.0.0") asks for ms2@2.0.0,
+// which fails (or finds an unrelated package), and keeps the entry as it
+// was.
+func (b *builder) inflate(key string, e *lockfile.Package, p *pkg) *pkg {
+	name := lockfile.PackageName(key)
+	doc, err := b.packument(name)
+	var v *packument.Version
+	if err == nil {
+		if v = doc.Version(e.Version); v == nil {
+			err = fmt.Errorf("no version %q", e.Version)
+		}
+	}
+	if err != nil {
+		if b.opts.Warn != nil {
+			b.opts.Warn(fmt.Sprintf("old lockfile: could not fetch metadata for %s@%s: %v", name, e.Version, err))
+		}
+		return p
+	}
+	m := pkgFromVersion(doc.Name, v)
+	if e.Resolved != "" {
+		m.resolved = e.Resolved
+	}
+	if e.Integrity != "" {
+		m.integrity = e.Integrity
+	}
+	return m
 }
