@@ -118,6 +118,14 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 		fetcher = mf
 	}
 
+	strategy, err := installStrategy(cfg, stderr)
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	before, err := beforeDate(cfg)
+	if err != nil {
+		return nil, &InputError{err}
+	}
 	legacy := cfg.LegacyPeerDeps()
 	roots, err := preload.ProjectRequests(o.Dir, false, !legacy)
 	if err != nil {
@@ -173,8 +181,9 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	tree, err := arborist.Build(ctx, arborist.Options{
 		Dir: o.Dir, Fetch: fetch, Refetch: memo.Refetch, Prefetch: memo.Prefetch, NodeVersionFunc: nodeVersion,
 		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
-		PreferDedupe: cfg.Bool("prefer-dedupe", false),
-		Platform:     plat, Lockfile: existing, Tarball: tarballReader(client, o.Dir),
+		PreferDedupe: cfg.Bool("prefer-dedupe", false), InstallStrategy: strategy,
+		DefaultTag: defaultTag(cfg), Before: before,
+		Platform: plat, Lockfile: existing, Tarball: tarballReader(client, o.Dir),
 		Warn: func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
 	})
 	if err != nil {
@@ -381,4 +390,94 @@ func readLockfileV1(dir string) (*lockfile.Lockfile, error) {
 		return lf, nil
 	}
 	return nil, fmt.Errorf("failed to read the lockfile in %q: %w", dir, lockfile.ErrNotFound)
+}
+
+// settingRank orders the layer that set key, highest precedence first (0
+// command line ... 5 npm's default, 6 unset or null).
+func settingRank(cfg *npmrc.Config, key string) int {
+	if _, ok := cfg.Get(key); !ok {
+		return 6
+	}
+	where, _ := cfg.Where(key)
+	switch where {
+	case "cli":
+		return 0
+	case "env":
+		return 1
+	case "project":
+		return 2
+	case "user":
+		return 3
+	case "global":
+		return 4
+	}
+	return 5
+}
+
+// installStrategy is npm's install-strategy with its deprecated aliases:
+// legacy-bundling=true means nested and global-style=true shallow, and the
+// setting from the highest-precedence layer wins (npm flattens the layers
+// from lowest to highest). Within one layer an explicit install-strategy
+// is taken over an alias. npm drops an invalid value with a warning; linked
+// is valid for npm but not built here.
+func installStrategy(cfg *npmrc.Config, stderr io.Writer) (string, error) {
+	strategy, _ := cfg.Get("install-strategy")
+	rank := settingRank(cfg, "install-strategy")
+	switch strategy {
+	case "", arborist.StrategyHoisted, arborist.StrategyNested, arborist.StrategyShallow:
+	case "linked":
+		return "", errors.New("failed to resolve: install-strategy=linked is not supported; use hoisted, nested or shallow")
+	default:
+		fmt.Fprintf(stderr, "lockstep: warning: invalid config install-strategy=%q; must be one of hoisted, nested, shallow, linked\n", strategy)
+		strategy, rank = "", 6
+	}
+	for _, alias := range []struct{ key, strategy string }{
+		{"legacy-bundling", arborist.StrategyNested}, {"global-style", arborist.StrategyShallow},
+	} {
+		if r := settingRank(cfg, alias.key); r < rank && cfg.Bool(alias.key, false) {
+			strategy, rank = alias.strategy, r
+		}
+	}
+	if strategy == "" {
+		strategy = arborist.StrategyHoisted
+	}
+	return strategy, nil
+}
+
+// defaultTag is npm's tag setting: the dist-tag a bare name or an empty
+// range asks for ("latest").
+func defaultTag(cfg *npmrc.Config) string {
+	if v, _ := cfg.Get("tag"); v != "" {
+		return v
+	}
+	return "latest"
+}
+
+// beforeDate is npm's before setting: only versions published on or before
+// it are picked (the registry's full documents carry the publish times).
+// npm reads it with JavaScript's Date; lockstep takes the ISO 8601 forms
+// of that syntax (a date alone is UTC midnight, a time without a zone is
+// local time) and refuses others rather than resolve with another cutoff.
+func beforeDate(cfg *npmrc.Config) (time.Time, error) {
+	v, _ := cfg.Get("before")
+	v = strings.TrimSpace(v)
+	if v == "" || v == "null" {
+		return time.Time{}, nil
+	}
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(l, v); err == nil {
+			return t, nil
+		}
+	}
+	for _, l := range []string{"2006-01-02", "2006-01", "2006"} {
+		if t, err := time.Parse(l, v); err == nil {
+			return t, nil
+		}
+	}
+	for _, l := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04"} {
+		if t, err := time.ParseInLocation(l, v, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("failed to read the before setting: %q is not an ISO 8601 date such as 2024-01-31 or 2024-01-31T12:00:00Z", v)
 }

@@ -22,6 +22,21 @@ import (
 // Fetcher returns a package's packument.
 type Fetcher func(ctx context.Context, name string) (*packument.Packument, error)
 
+// The install strategies Build knows (npm's install-strategy setting).
+const (
+	// StrategyHoisted places each dependency as high in the tree as it
+	// can go without conflict (npm's default).
+	StrategyHoisted = "hoisted"
+	// StrategyNested places each dependency under the package that needs
+	// it (npm's former --legacy-bundling); only a copy that an ancestor
+	// already has is shared.
+	StrategyNested = "nested"
+	// StrategyShallow places only the project's direct dependencies at
+	// the top; theirs are hoisted no higher than under them (npm's former
+	// --global-style).
+	StrategyShallow = "shallow"
+)
+
 // Options configure Build.
 type Options struct {
 	// Dir is the project folder (package.json).
@@ -51,6 +66,9 @@ type Options struct {
 	StrictPeerDeps  bool
 	Force           bool
 	PreferDedupe    bool
+	// InstallStrategy is npm's install-strategy: StrategyHoisted (also
+	// ""), StrategyNested or StrategyShallow. npm's "linked" is refused.
+	InstallStrategy string
 	// Platform decides which optional packages are inert.
 	Platform platform.Platform
 	// Warn receives warnings (peer conflicts overridden, engines).
@@ -142,6 +160,13 @@ var ErrResolve = errors.New("could not resolve the dependency tree")
 func Build(ctx context.Context, o Options) (*Tree, error) {
 	if o.DefaultTag == "" {
 		o.DefaultTag = "latest"
+	}
+	switch o.InstallStrategy {
+	case "":
+		o.InstallStrategy = StrategyHoisted
+	case StrategyHoisted, StrategyNested, StrategyShallow:
+	default:
+		return nil, fmt.Errorf("failed to build the dependency tree: install-strategy=%q is not supported; use hoisted, nested or shallow", o.InstallStrategy)
 	}
 	b := &builder{ctx: ctx, opts: o,
 		byName: map[string][]*Node{}, edgesByName: map[string][]*Edge{},

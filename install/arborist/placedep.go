@@ -47,6 +47,9 @@ func (b *builder) placeDep(dep *Node, edge *Edge, parent *placeDep, explicit boo
 		if dep.loadErr != nil {
 			break
 		}
+		if b.stopsAt(target) {
+			break
+		}
 	}
 	if pd.canPlace == nil {
 		if !b.opts.Force && (pd.isMine() || b.opts.StrictPeerDeps) {
@@ -284,4 +287,20 @@ func (pd *placeDep) warnPeerConflict(e *Edge, dep *Node) {
 func (pd *placeDep) failPeerConflict() error {
 	t := pd.top()
 	return pd.b.eresolve(pd.explainPeerConflict(t.edge, t.dep))
+}
+
+// stopsAt reports whether the install strategy forbids placing a
+// dependency any higher than target, where it can go: nested keeps every
+// dependency under the package that needs it, shallow lets a dependency
+// climb no higher than the project's direct dependencies (arborist's
+// PlaceDep stops its walk up the tree there).
+func (b *builder) stopsAt(target *Node) bool {
+	switch b.opts.InstallStrategy {
+	case StrategyNested:
+		return true
+	case StrategyShallow:
+		rp := target.resolveParent()
+		return rp != nil && rp.isTreeRoot()
+	}
+	return false
 }

@@ -55,6 +55,12 @@ var definitions = map[string]definition{
 	"maxsockets":                      number("15"),
 	"omit-lockfile-registry-resolved": boolean(false),
 	"legacy-peer-deps":                boolean(false),
+	"prefer-dedupe":                   boolean(false),
+	"install-strategy":                str("hoisted"),
+	"legacy-bundling":                 boolean(false),
+	"global-style":                    boolean(false),
+	"tag":                             str("latest"),
+	"before":                          {kind: kUnknown, nullable: true}, // a Date: resolve parses it
 	"strict-peer-deps":                boolean(false),
 	"force":                           boolean(false),
 	"ignore-scripts":                  boolean(false),

@@ -19,6 +19,7 @@ type resolveFlags struct {
 	preferOffline, offline                       *bool
 	lockfileVersion, concurrency                 *int
 	osName, cpu, libc                            *string
+	installStrategy                              *string
 }
 
 func addResolveFlags(fs *flag.FlagSet) *resolveFlags {
@@ -38,6 +39,7 @@ func addResolveFlags(fs *flag.FlagSet) *resolveFlags {
 		osName:          fs.String("os", "", "resolve optional packages for this `os` instead of this machine's"),
 		cpu:             fs.String("cpu", "", "resolve optional packages for this `cpu`"),
 		libc:            fs.String("libc", "", "resolve optional packages for this `libc` (glibc, musl)"),
+		installStrategy: fs.String("install-strategy", "", "node_modules layout, like npm's: hoisted, nested or shallow (default from .npmrc, else hoisted)"),
 	}
 }
 
@@ -57,7 +59,14 @@ func (r *resolveFlags) options(fs *flag.FlagSet, cmd string, stdio Stdio, getenv
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if v := *r.installStrategy; set["install-strategy"] && v != "hoisted" && v != "nested" && v != "shallow" && v != "linked" {
+		fmt.Fprintf(stdio.Err, "lockstep %s: invalid value %q for --install-strategy: expected hoisted, nested or shallow\n", cmd, v)
+		return o, ExitUsage, false
+	}
 	flags := map[string]string{}
+	if set["install-strategy"] {
+		flags["install-strategy"] = *r.installStrategy
+	}
 	if *r.registry != "" {
 		flags["registry"] = *r.registry
 	}
@@ -89,7 +98,7 @@ func (r *resolveFlags) options(fs *flag.FlagSet, cmd string, stdio Stdio, getenv
 }
 
 func runResolve(ctx context.Context, args []string, stdio Stdio, getenv func(string) string) int {
-	fs := newFlagSet("resolve", "lockstep resolve [--dir D] [--legacy-peer-deps] [--force] [--os O --cpu C --libc L] [--node-version V] [--cache-dir D] [--registry URL]", stdio)
+	fs := newFlagSet("resolve", "lockstep resolve [--dir D] [--legacy-peer-deps] [--force] [--install-strategy S] [--os O --cpu C --libc L] [--node-version V] [--cache-dir D] [--registry URL]", stdio)
 	rf := addResolveFlags(fs)
 	fs.Bool("ignore-scripts", false, "accepted like npm's: resolve never runs scripts")
 	var omit, include listFlag
@@ -120,7 +129,7 @@ func runResolve(ctx context.Context, args []string, stdio Stdio, getenv func(str
 }
 
 func runInstall(ctx context.Context, args []string, stdio Stdio, getenv func(string) string) int {
-	fs := newFlagSet("install", "lockstep install [--dir D] [--omit dev,optional,peer] [--ignore-scripts] [--legacy-peer-deps] [--force] [--node-version V] [--cache-dir D] [--registry URL]", stdio)
+	fs := newFlagSet("install", "lockstep install [--dir D] [--omit dev,optional,peer] [--ignore-scripts] [--legacy-peer-deps] [--force] [--install-strategy S] [--node-version V] [--cache-dir D] [--registry URL]", stdio)
 	rf := addResolveFlags(fs)
 	var omit, include listFlag
 	fs.Var(&omit, "omit", "dependency `types` to leave out of node_modules: dev, optional, peer")
