@@ -142,6 +142,14 @@ type installer struct {
 	// tree changed at all (anything added, replaced or removed).
 	kept    map[string]bool
 	changed bool
+	// foreign are the roots ("local/bar/") of file: folders that are not
+	// workspaces: npm ci clears only the root's and the workspaces'
+	// node_modules, so in theirs only the locked packages are replaced.
+	foreign map[string]bool
+	// orphans are the packages (lock keys) the old tree held in the
+	// node_modules of link targets the new tree no longer has; swap
+	// removes them (Options.Reuse).
+	orphans []string
 	moved   [][2]string // renames from the old trees into the staged ones (from, to)
 	// containers are the folders of the old trees that npm install would
 	// leave in place even if emptied (a node_modules, its .bin and @scope
@@ -228,7 +236,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, inputErr(fmt.Errorf("failed to read %q: %w", lockPath, err))
 	}
-	if problems := g.syncProblems(dir, overrideSpecs(pj.Overrides, pj.Dependencies)); len(problems) > 0 {
+	if problems := g.syncProblems(dir, overrideSpecs(pj.Overrides, pj.Dependencies), cfg.StrictPeerDeps(), cfg.Force()); len(problems) > 0 {
 		const max = 20
 		shown := problems
 		more := ""
@@ -321,6 +329,7 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 
 	ignoreScripts := cfg.IgnoreScripts()
 	span = o.Timing.Start("link")
+	in.foreign = foreignRoots(dir, pj, g)
 	roots, err := in.buildTree(ctx, g, nodes, items, lf, ignoreScripts)
 	if err != nil {
 		in.unmove()
@@ -847,6 +856,9 @@ func (in *installer) buildTree(ctx context.Context, g *graph, nodes []*node, ite
 	if err := in.moveKept(); err != nil {
 		return nil, err
 	}
+	if err := in.keepForeign(nodes); err != nil {
+		return nil, err
+	}
 	keyOf := map[*node]string{}
 	for k, it := range items {
 		for _, n := range it.nodes {
@@ -1113,7 +1125,9 @@ func (in *installer) swap(roots []string) error {
 		base := filepath.Join(in.dir, filepath.FromSlash(r))
 		cur := filepath.Join(base, "node_modules")
 		staged := filepath.Join(base, stagingName)
-		if _, err := os.Lstat(cur); err == nil {
+		var curMode os.FileMode
+		if st, err := os.Lstat(cur); err == nil {
+			curMode = st.Mode()
 			trash := filepath.Join(base, fmt.Sprintf("node_modules.lockstep-old-%d", os.Getpid()))
 			if err := os.Rename(cur, trash); err != nil {
 				return fmt.Errorf("failed to move the old %q aside: %w", cur, err)
@@ -1121,7 +1135,15 @@ func (in *installer) swap(roots []string) error {
 			old = append(old, trash)
 		}
 		if _, err := os.Lstat(staged); err != nil {
-			continue // nothing installed under this workspace
+			// Nothing installed under this workspace. npm empties an
+			// existing node_modules but leaves the folder.
+			if curMode.IsDir() {
+				if err := os.Mkdir(cur, curMode.Perm()); err != nil {
+					return fmt.Errorf("failed to empty %q: %w", cur, err)
+				}
+				_ = os.Chmod(cur, curMode.Perm())
+			}
+			continue
 		}
 		if err := os.Rename(staged, cur); err != nil {
 			return fmt.Errorf("failed to move the new tree into %q: %w", cur, err)
@@ -1131,6 +1153,9 @@ func (in *installer) swap(roots []string) error {
 		// The nested node_modules moveKept held aside.
 		held, _ := filepath.Glob(filepath.Join(in.dir, filepath.FromSlash(r), fmt.Sprintf("node_modules.lockstep-old-%d-held-*", os.Getpid())))
 		old = append(old, held...)
+	}
+	for _, k := range in.orphans {
+		old = append(old, filepath.Join(in.dir, filepath.FromSlash(k)))
 	}
 	var wg sync.WaitGroup
 	for _, o := range old {
@@ -1441,9 +1466,24 @@ func (in *installer) reusable(nodes []*node, bundlers map[string]bool) (kept map
 		}
 		kept[n.key] = true
 	}
+	roots := map[string]bool{}
+	for _, n := range nodes {
+		if n.linkTo != nil {
+			roots[n.linkTo.key+"/"] = true
+		}
+	}
+	in.orphans = nil
 	for k, o := range old.Packages {
 		if k != "" && !wanted[k] && !o.InBundle {
 			changed = true
+			// A package in the node_modules of a link target that is
+			// gone (a file: folder or workspace no longer depended on):
+			// npm's diff removes it, the folder itself stays.
+			if i := strings.Index(k, "node_modules/"); i > 0 && !roots[k[:i]] && validKey(k) &&
+				!strings.Contains(k[:i], "node_modules/") && !strings.HasPrefix(k, "../") &&
+				!strings.Contains(k[i+len("node_modules/"):], "/node_modules/") {
+				in.orphans = append(in.orphans, k)
+			}
 		}
 	}
 	return kept, changed
@@ -1561,6 +1601,100 @@ func (in *installer) moveKept() error {
 			in.containers = append(in.containers, nested)
 			in.containers = append(in.containers, containersOf(h, nested)...)
 			held[k] = h
+		}
+	}
+	return nil
+}
+
+// foreignRoots returns the link-target roots of g that are not workspaces
+// (file: folders inside the project). Workspaces are the folders the
+// root's "workspaces" globs match, as npm's map-workspaces finds them.
+func foreignRoots(dir string, pj *pkgjson.PackageJSON, g *graph) map[string]bool {
+	ws := map[string]bool{}
+	for _, pat := range pj.Workspaces {
+		pat = strings.TrimSuffix(strings.TrimPrefix(path.Clean(filepath.ToSlash(pat)), "./"), "/")
+		matches, _ := filepath.Glob(filepath.Join(dir, filepath.FromSlash(pat)))
+		for _, m := range matches {
+			if rel, err := filepath.Rel(dir, m); err == nil {
+				ws[filepath.ToSlash(rel)] = true
+			}
+		}
+	}
+	out := map[string]bool{}
+	for _, n := range g.order {
+		if n.isWS && !ws[n.key] {
+			out[n.key+"/"] = true
+		}
+	}
+	return out
+}
+
+// keepForeign moves into the staged trees of the foreign roots (see
+// installer.foreign) every entry of their existing node_modules that no
+// locked package or bin claims: npm does not clear those folders, it only
+// puts the locked packages (and their bins) in place.
+func (in *installer) keepForeign(nodes []*node) error {
+	if len(in.foreign) == 0 {
+		return nil
+	}
+	claimed := map[string]bool{} // root-relative: "debug", "@s/x", ".bin/foo"
+	for _, n := range nodes {
+		i := strings.Index(n.key, "node_modules/")
+		if i < 0 || !in.foreign[n.key[:i]] {
+			continue
+		}
+		rest := n.key[i+len("node_modules/"):]
+		if strings.Contains(rest, "/node_modules/") {
+			continue
+		}
+		claimed[n.key[:i]+rest] = true
+		for b := range n.pkg.Bin {
+			claimed[n.key[:i]+".bin/"+path.Base(b)] = true
+		}
+	}
+	roots := make([]string, 0, len(in.foreign))
+	for r := range in.foreign {
+		roots = append(roots, r)
+	}
+	sort.Strings(roots)
+	for _, r := range roots {
+		base := filepath.Join(in.dir, filepath.FromSlash(r))
+		nm := filepath.Join(base, "node_modules")
+		st := filepath.Join(base, stagingName)
+		ents, err := os.ReadDir(nm)
+		if err != nil {
+			continue
+		}
+		var keep []string
+		for _, e := range ents {
+			name := e.Name()
+			if e.IsDir() && (name == ".bin" || strings.HasPrefix(name, "@")) {
+				inner, _ := os.ReadDir(filepath.Join(nm, name))
+				for _, f := range inner {
+					if !claimed[r+name+"/"+f.Name()] {
+						keep = append(keep, name+"/"+f.Name())
+					}
+				}
+				continue
+			}
+			switch {
+			case strings.HasPrefix(name, "."):
+				// buildTree keeps the dot entries itself under Reuse
+				if !in.o.Reuse && name != ".package-lock.json" {
+					keep = append(keep, name)
+				}
+			case !claimed[r+name]:
+				keep = append(keep, name)
+			}
+		}
+		for _, k := range keep {
+			to := filepath.Join(st, filepath.FromSlash(k))
+			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+				return fmt.Errorf("failed to keep %q: %w", filepath.Join(nm, k), err)
+			}
+			if err := in.move(filepath.Join(nm, filepath.FromSlash(k)), to); err != nil {
+				return fmt.Errorf("failed to keep %q: %w", filepath.Join(nm, k), err)
+			}
 		}
 	}
 	return nil

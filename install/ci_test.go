@@ -610,3 +610,66 @@ func TestCIOptionalEngines(t *testing.T) {
 		})
 	}
 }
+
+// TestCIPeerConflictKept: a lock entry whose peer dependency the locked
+// package does not satisfy is what npm writes when it could not place the
+// wanted peer ("ERESOLVE overriding peer dependency"); npm ci keeps such a
+// tree unless the dependent is the project's own (root, workspace, a direct
+// dependency, or in a peer set the root enters) or strict-peer-deps is set.
+func TestCIPeerConflictKept(t *testing.T) {
+	pkgs := []testserver.Package{
+		{Name: "r", Version: "1.0.0"},
+		{Name: "x", Version: "1.0.0", Dependencies: map[string]string{"y": "1.0.0"}},
+		{Name: "y", Version: "1.0.0", PeerDependencies: map[string]string{"r": "2.0.0"}},
+		{Name: "w", Version: "1.0.0", PeerDependencies: map[string]string{"y": "1.0.0"}},
+	}
+	reg := testserver.NewRegistry(t, pkgs...)
+	r, x, y, w := pkgs[0], pkgs[1], pkgs[2], pkgs[3]
+	yEntry := func(path string) lockEntry {
+		return lockEntry{path: path, pkg: y, override: map[string]any{"peerDependencies": y.PeerDependencies}}
+	}
+	wEntry := lockEntry{path: "node_modules/w", pkg: w, override: map[string]any{"peerDependencies": w.PeerDependencies}}
+	tests := []struct {
+		name    string
+		deps    map[string]string
+		entries []lockEntry
+		flags   map[string]string
+		wantErr string
+	}{
+		{name: "transitive dependent keeps lock", deps: map[string]string{"r": "^1.0.0", "x": "^1.0.0"},
+			entries: []lockEntry{{path: "node_modules/r", pkg: r}, {path: "node_modules/x", pkg: x}, yEntry("node_modules/x/node_modules/y")}},
+		{name: "transitive dependent hoisted", deps: map[string]string{"r": "^1.0.0", "x": "^1.0.0"},
+			entries: []lockEntry{{path: "node_modules/r", pkg: r}, {path: "node_modules/x", pkg: x}, yEntry("node_modules/y")}},
+		{name: "strict-peer-deps refuses", deps: map[string]string{"r": "^1.0.0", "x": "^1.0.0"},
+			entries: []lockEntry{{path: "node_modules/r", pkg: r}, {path: "node_modules/x", pkg: x}, yEntry("node_modules/y")},
+			flags:   map[string]string{"strict-peer-deps": "true"}, wantErr: "Invalid: lock file's r@1.0.0 does not satisfy r@2.0.0"},
+		{name: "direct dependent refuses", deps: map[string]string{"r": "^1.0.0", "y": "^1.0.0"},
+			entries: []lockEntry{{path: "node_modules/r", pkg: r}, yEntry("node_modules/y")},
+			wantErr: "Invalid: lock file's r@1.0.0 does not satisfy r@2.0.0"},
+		{name: "direct dependent with force", deps: map[string]string{"r": "^1.0.0", "y": "^1.0.0"},
+			entries: []lockEntry{{path: "node_modules/r", pkg: r}, yEntry("node_modules/y")},
+			flags:   map[string]string{"force": "true"}},
+		{name: "peer set entered from root refuses", deps: map[string]string{"r": "^1.0.0", "w": "^1.0.0"},
+			entries: []lockEntry{{path: "node_modules/r", pkg: r}, wEntry, yEntry("node_modules/y")},
+			wantErr: "Invalid: lock file's r@1.0.0 does not satisfy r@2.0.0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": tt.deps}
+			dir := project(t, reg, root, tt.entries)
+			_, err := runCI(t, dir, t.TempDir(), reg, tt.flags)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("ci: %v", err)
+				}
+				for _, e := range tt.entries {
+					mustExist(t, filepath.Join(dir, filepath.FromSlash(e.path), "package.json"))
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -67,7 +67,16 @@ func overrideName(key string) string {
 // every edge of the tree that npm would re-resolve (missing, or not
 // satisfied by the locked package) means npm's ideal tree differs from the
 // lockfile, so the two are out of sync. Missing peerOptional edges are fine.
-func (g *graph) syncProblems(dir string, overrides map[string][]string) []string {
+//
+// An unsatisfied peer edge is a problem only where npm would refuse it:
+// arborist's place-dep tries to place the wanted peer and, finding the
+// lock's package in the way, warns "ERESOLVE overriding peer dependency" and
+// keeps the lockfile's tree unless the dependent is the project's own (the
+// root, a workspace, or a package they depend on directly: isMine) or
+// strict-peer-deps is set; --force keeps it always. ci has no packuments to
+// try the placement, so it takes npm's word recorded in the lockfile: an
+// npm-written lock with such an edge is one where npm could not place it.
+func (g *graph) syncProblems(dir string, overrides map[string][]string, strictPeer, force bool) []string {
 	var problems []string
 	for _, n := range g.order {
 		if n.inert {
@@ -94,6 +103,9 @@ func (g *graph) syncProblems(dir string, overrides map[string][]string) []string
 					break
 				}
 			}
+			if !ok && e.typ == edgePeer && (force || !strictPeer && !n.peerMine(dir)) {
+				continue // npm warns "ERESOLVE overriding peer dependency" and keeps the lock's package
+			}
 			if !ok {
 				problems = append(problems, fmt.Sprintf("Invalid: lock file's %s@%s does not satisfy %s@%s",
 					e.to.name, e.to.version(), e.name, e.spec))
@@ -102,6 +114,85 @@ func (g *graph) syncProblems(dir string, overrides map[string][]string) []string
 	}
 	sort.Strings(problems)
 	return dedupe(problems)
+}
+
+// peerMine is place-dep's isMine for an unsatisfied peer edge out of n: n
+// is the project root or a workspace, a non-peer edge from one of those
+// reaches n, or n sits in a peer set that such an edge enters.
+func (n *node) peerMine(dir string) bool {
+	top := func(x *node) bool { return x.isRoot || x.isWS }
+	if top(n) {
+		return true
+	}
+	peer := func(e *edge) bool { return e.typ == edgePeer || e.typ == edgePeerOptional }
+	hasPeerIn := false
+	for _, e := range n.in {
+		if peer(e) {
+			hasPeerIn = true
+			continue
+		}
+		if top(e.from) {
+			return true
+		}
+	}
+	if !hasPeerIn {
+		return false
+	}
+	valid := func(e *edge) bool { return e.to != nil && e.valid(dir, e.spec) }
+	// arborist's peer-entry-sets: the peers joined to n by valid peer
+	// edges either way; n is the project's if a valid edge from the root or
+	// a workspace enters one of them whose peer closure holds n.
+	union := []*node{n}
+	seen := map[*node]bool{n: true}
+	add := func(x *node) {
+		if x != nil && !seen[x] {
+			seen[x] = true
+			union = append(union, x)
+		}
+	}
+	for i := 0; i < len(union); i++ {
+		x := union[i]
+		for _, e := range x.out {
+			if peer(e) && valid(e) {
+				add(e.to)
+			}
+		}
+		for _, e := range x.in {
+			if peer(e) && valid(e) {
+				add(e.from)
+			}
+		}
+	}
+	for _, p := range union {
+		for _, e := range p.in {
+			if !top(e.from) || !valid(e) {
+				continue
+			}
+			if p.peerClosureHas(n, dir) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// peerClosureHas reports whether target is reachable from n by valid peer
+// edges (n included).
+func (n *node) peerClosureHas(target *node, dir string) bool {
+	sub := []*node{n}
+	seen := map[*node]bool{n: true}
+	for i := 0; i < len(sub); i++ {
+		if sub[i] == target {
+			return true
+		}
+		for _, e := range sub[i].out {
+			if (e.typ == edgePeer || e.typ == edgePeerOptional) && e.to != nil && !seen[e.to] && e.valid(dir, e.spec) {
+				seen[e.to] = true
+				sub = append(sub, e.to)
+			}
+		}
+	}
+	return false
 }
 
 func dedupe(s []string) []string {
