@@ -45,36 +45,21 @@ func TestResolveInstallStrategy(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x","dependencies":{"a":"^1.0.0"}}`), 0o644)
-			if tc.npmrc != "" {
-				os.WriteFile(filepath.Join(dir, ".npmrc"), []byte(tc.npmrc), 0o644)
-			}
-			env := map[string]string{"HOME": t.TempDir()}
-			for k, v := range tc.env {
-				env[k] = v
-			}
-			var out, errb bytes.Buffer
-			args := append([]string{"resolve", "--dir", dir, "--cache-dir", t.TempDir(), "--registry", reg.URL(), "--node-version", "20.0.0"}, tc.args...)
-			code := Main(args, Stdio{Out: &out, Err: &errb}, func(k string) string { return env[k] })
+			code, stderr, lock := resolveCase(t, reg.URL(), `{"name":"x","dependencies":{"a":"^1.0.0"}}`, tc.npmrc, tc.env, tc.args...)
 			if tc.errMsg != "" {
-				if code != ExitUsage || !strings.Contains(errb.String(), tc.errMsg) {
-					t.Fatalf("exit %d, stderr:\n%s\nwant exit %d and %q", code, errb.String(), ExitUsage, tc.errMsg)
+				if code != ExitUsage || !strings.Contains(stderr, tc.errMsg) {
+					t.Fatalf("exit %d, stderr:\n%s\nwant exit %d and %q", code, stderr, ExitUsage, tc.errMsg)
 				}
-				if _, err := os.Stat(filepath.Join(dir, "package-lock.json")); err == nil {
+				if lock != "" {
 					t.Error("a lockfile was written")
 				}
 				return
 			}
 			if code != ExitOK {
-				t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
-			}
-			lock, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
-			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 			}
 			for _, key := range []string{top, under} {
-				if has := strings.Contains(string(lock), key); has != (key == tc.want) {
+				if has := strings.Contains(lock, key); has != (key == tc.want) {
 					t.Errorf("lockfile has %s = %v:\n%s", key, has, lock)
 				}
 			}
@@ -117,31 +102,45 @@ func TestResolveTagAndBefore(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"p","dependencies":{"x":"^1.0.0"}}`), 0o644)
-			if tc.npmrc != "" {
-				os.WriteFile(filepath.Join(dir, ".npmrc"), []byte(tc.npmrc), 0o644)
-			}
-			env := map[string]string{"HOME": t.TempDir()}
-			for k, v := range tc.env {
-				env[k] = v
-			}
-			var out, errb bytes.Buffer
-			code := Main([]string{"resolve", "--dir", dir, "--cache-dir", t.TempDir(), "--registry", srv.URL, "--node-version", "20.0.0"},
-				Stdio{Out: &out, Err: &errb}, func(k string) string { return env[k] })
+			code, stderr, lock := resolveCase(t, srv.URL, `{"name":"p","dependencies":{"x":"^1.0.0"}}`, tc.npmrc, tc.env)
 			if tc.errMsg != "" {
-				if code != ExitUsage || !strings.Contains(errb.String(), tc.errMsg) {
-					t.Fatalf("exit %d, stderr:\n%s\nwant exit %d and %q", code, errb.String(), ExitUsage, tc.errMsg)
+				if code != ExitUsage || !strings.Contains(stderr, tc.errMsg) {
+					t.Fatalf("exit %d, stderr:\n%s\nwant exit %d and %q", code, stderr, ExitUsage, tc.errMsg)
 				}
 				return
 			}
 			if code != ExitOK {
-				t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 			}
-			lock, _ := os.ReadFile(filepath.Join(dir, "package-lock.json"))
-			if want := `"version": "` + tc.want + `"`; !strings.Contains(string(lock), "\"node_modules/x\": {\n      "+want) {
+			if want := `"version": "` + tc.want + `"`; !strings.Contains(lock, "\"node_modules/x\": {\n      "+want) {
 				t.Errorf("want x@%s, lockfile:\n%s", tc.want, lock)
 			}
 		})
 	}
+}
+
+// resolveCase runs lockstep resolve (with node 20 and args) in a new
+// project holding manifest as package.json, and npmrc as its .npmrc when
+// set, with env as the whole environment. It returns the exit code, stderr
+// and the lockfile written ("" when none was).
+func resolveCase(t *testing.T, registry, manifest, npmrc string, env map[string]string, args ...string) (code int, stderr, lock string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if npmrc != "" {
+		if err := os.WriteFile(filepath.Join(dir, ".npmrc"), []byte(npmrc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := map[string]string{"HOME": t.TempDir()}
+	for k, v := range env {
+		all[k] = v
+	}
+	var out, errb bytes.Buffer
+	argv := append([]string{"resolve", "--dir", dir, "--cache-dir", t.TempDir(), "--registry", registry, "--node-version", "20.0.0"}, args...)
+	code = Main(argv, Stdio{Out: &out, Err: &errb}, func(k string) string { return all[k] })
+	b, _ := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	return code, errb.String(), string(b)
 }
