@@ -1611,14 +1611,9 @@ func (in *installer) moveKept() error {
 // root's "workspaces" globs match, as npm's map-workspaces finds them.
 func foreignRoots(dir string, pj *pkgjson.PackageJSON, g *graph) map[string]bool {
 	ws := map[string]bool{}
-	for _, pat := range pj.Workspaces {
-		pat = strings.TrimSuffix(strings.TrimPrefix(path.Clean(filepath.ToSlash(pat)), "./"), "/")
-		matches, _ := filepath.Glob(filepath.Join(dir, filepath.FromSlash(pat)))
-		for _, m := range matches {
-			if rel, err := filepath.Rel(dir, m); err == nil {
-				ws[filepath.ToSlash(rel)] = true
-			}
-		}
+	folders, _ := pj.Workspaces.Folders(dir) // an unreadable pattern matches nothing
+	for _, rel := range folders {
+		ws[rel] = true
 	}
 	out := map[string]bool{}
 	for _, n := range g.order {

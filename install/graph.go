@@ -67,12 +67,16 @@ func validKey(key string) bool {
 	if i > 0 && key[i-1] != '/' {
 		return false
 	}
-	for _, seg := range strings.Split(key[i:], "/") {
+	for rest := key[i:]; ; {
+		seg, after, more := strings.Cut(rest, "/")
 		if seg == "" || seg == "." || seg == ".." || strings.ContainsRune(seg, '\\') {
 			return false
 		}
+		if !more {
+			return true
+		}
+		rest = after
 	}
-	return true
 }
 
 // buildGraph turns the lockfile into a graph. Root edges come from

@@ -140,7 +140,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	} else if errors.Is(err, lockfile.ErrVersion1) {
 		// npm 6's lockfile: npm migrates it, keeping its versions, and
 		// fetches every manifest for the metadata it lacks.
-		if lf, cerr := readLockfileV1(o.Dir); cerr == nil {
+		if lf, _, cerr := lockfile.ReadV1(o.Dir); cerr == nil {
 			existing = lf
 			roots = missingRoots(roots, lf)
 		} else {
@@ -369,27 +369,6 @@ func (m *memoFetcher) Prefetch(names []string) {
 			m.Packument(m.ctx, name)
 		}()
 	}
-}
-
-// readLockfileV1 reads the project's version 1 lockfile
-// (npm-shrinkwrap.json first, as lockfile.Read looks) in the packages
-// layout (see arborist.LockfileFromV1).
-func readLockfileV1(dir string) (*lockfile.Lockfile, error) {
-	for _, name := range []string{lockfile.ShrinkwrapFile, lockfile.PackageLock} {
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("failed to read %q: %w", name, err)
-		}
-		lf, err := arborist.LockfileFromV1(data)
-		if err != nil {
-			return nil, fmt.Errorf("failed to read %q: %w", name, err)
-		}
-		return lf, nil
-	}
-	return nil, fmt.Errorf("failed to read the lockfile in %q: %w", dir, lockfile.ErrNotFound)
 }
 
 // settingRank orders the layer that set key, highest precedence first (0

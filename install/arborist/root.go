@@ -162,35 +162,29 @@ type workspace struct{ name, dir string }
 func (b *builder) workspaces(rp *rootPackage) ([]workspace, error) {
 	var out []workspace
 	seen := map[string]string{}
-	for _, pat := range rp.pj.Workspaces {
-		pat = strings.TrimSuffix(strings.TrimPrefix(path.Clean(pat), "./"), "/")
-		matches, err := filepath.Glob(filepath.Join(b.opts.Dir, filepath.FromSlash(pat)))
+	folders, err := rp.pj.Workspaces.Folders(b.opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the workspaces of %q: %w", rp.file, err)
+	}
+	for _, rel := range folders {
+		wp, err := readPackage(filepath.Join(b.opts.Dir, filepath.FromSlash(rel)))
 		if err != nil {
-			return nil, fmt.Errorf("failed to expand workspaces pattern %q in %q: %w", pat, rp.file, err)
-		}
-		sort.Strings(matches)
-		for _, m := range matches {
-			wp, err := readPackage(m)
-			if err != nil {
-				if errors.Is(err, os.ErrNotExist) {
-					continue
-				}
-				return nil, err
-			}
-			rel, _ := filepath.Rel(b.opts.Dir, m)
-			rel = filepath.ToSlash(rel)
-			name := wp.pj.Name
-			if name == "" {
-				name = path.Base(rel)
-			}
-			if prev, ok := seen[name]; ok && prev != rel {
-				return nil, fmt.Errorf("failed to read workspaces: %q and %q are both named %q; rename one in its package.json", prev, rel, name)
-			} else if ok {
+			if errors.Is(err, os.ErrNotExist) {
 				continue
 			}
-			seen[name] = rel
-			out = append(out, workspace{name, rel})
+			return nil, err
 		}
+		name := wp.pj.Name
+		if name == "" {
+			name = path.Base(rel)
+		}
+		if prev, ok := seen[name]; ok && prev != rel {
+			return nil, fmt.Errorf("failed to read workspaces: %q and %q are both named %q; rename one in its package.json", prev, rel, name)
+		} else if ok {
+			continue
+		}
+		seen[name] = rel
+		out = append(out, workspace{name, rel})
 	}
 	sort.Slice(out, func(i, j int) bool { return lockfile.LocaleCompare(out[i].name, out[j].name) < 0 })
 	return out, nil

@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"sort"
+	"strings"
 )
 
 // PackageJSON is the part of a package.json that installing reads.
@@ -51,6 +54,27 @@ func (w *Workspaces) UnmarshalJSON(b []byte) error {
 	}
 	*w = obj.Packages
 	return nil
+}
+
+// Folders expands the patterns under the project folder dir and returns
+// the matching paths, project-relative with forward slashes, sorted within
+// each pattern ("./" and a trailing "/" are dropped; filepath.Match syntax).
+func (w Workspaces) Folders(dir string) ([]string, error) {
+	var out []string
+	for _, pat := range w {
+		pat = strings.TrimSuffix(strings.TrimPrefix(path.Clean(filepath.ToSlash(pat)), "./"), "/")
+		matches, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(pat)))
+		if err != nil {
+			return nil, fmt.Errorf("failed to expand workspaces pattern %q: %w", pat, err)
+		}
+		sort.Strings(matches)
+		for _, m := range matches {
+			if rel, err := filepath.Rel(dir, m); err == nil {
+				out = append(out, filepath.ToSlash(rel))
+			}
+		}
+	}
+	return out, nil
 }
 
 // ErrNotFound reports a missing package.json.

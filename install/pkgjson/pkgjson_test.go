@@ -78,3 +78,31 @@ func TestReadMissing(t *testing.T) {
 		t.Fatalf("p=%v err=%v", p, err)
 	}
 }
+
+func TestWorkspacesFolders(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"packages/b", "packages/a", "apps/web", "tools"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(d)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		patterns Workspaces
+		want     []string
+	}{
+		{Workspaces{"packages/*"}, []string{"packages/a", "packages/b"}},
+		{Workspaces{"./apps/*/", "tools"}, []string{"apps/web", "tools"}},
+		{Workspaces{"missing/*"}, nil},
+	} {
+		got, err := c.patterns.Folders(dir)
+		if err != nil {
+			t.Fatalf("%v: %v", c.patterns, err)
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%v.Folders = %v, want %v", c.patterns, got, c.want)
+		}
+	}
+	if _, err := (Workspaces{"packages/["}).Folders(dir); err == nil {
+		t.Error("a malformed pattern gave no error")
+	}
+}

@@ -1,11 +1,11 @@
-package arborist
+package lockfile
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestLockfileFromV1(t *testing.T) {
+func TestParseV1(t *testing.T) {
 	tests := []struct {
 		name    string
 		lock    string
@@ -37,7 +37,7 @@ func TestLockfileFromV1(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			lf, err := LockfileFromV1([]byte(tc.lock))
+			lf, err := ParseV1([]byte(tc.lock))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
