@@ -80,7 +80,7 @@ func Open(root string) (*Store, error) {
 	if err := s.initLocks(); err != nil {
 		return nil, err
 	}
-	fsx.SpreadChildren(s.tmp)
+	fsx.PackChildren(s.tmp) // an older lockstep spread it (see PackChildren)
 	s.cleanStale(time.Now().Add(-StaleAge))
 	return s, nil
 }
