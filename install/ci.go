@@ -1228,7 +1228,9 @@ func (in *installer) runScripts(ctx context.Context, pj *pkgjson.PackageJSON, no
 		r.ScriptShell = sh
 	}
 	var linker link.BinLinker
-	started := time.Now()
+	// The filesystem's clock, not time.Now: a script writing within a
+	// scheduler tick of this line gets an mtime before time.Now's.
+	started := fsx.FileClock()
 	defer in.dropModified(started)
 	_, err := r.RunBuild(ctx, scripts.Build{
 		Deps: deps, Links: links, Root: root,
