@@ -249,6 +249,13 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 			lockPath, strings.Join(shown, "\n  "), more))
 	}
 
+	// Map the workspaces now, not after the downloads: npm refuses a
+	// project whose workspaces it cannot map (two with one name, a
+	// malformed package.json) before it installs anything.
+	if in.foreign, err = foreignRoots(dir, pj, g); err != nil {
+		return nil, inputErr(err)
+	}
+
 	// The engines.node checks wait for `node -v`, but the downloads need
 	// not: the first pass takes every engines range as satisfied, and
 	// enginesDiffer below redoes the marking when one is not.
@@ -329,7 +336,6 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 
 	ignoreScripts := cfg.IgnoreScripts()
 	span = o.Timing.Start("link")
-	in.foreign = foreignRoots(dir, pj, g)
 	roots, err := in.buildTree(ctx, g, nodes, items, lf, ignoreScripts)
 	if err != nil {
 		in.unmove()
@@ -1607,9 +1613,12 @@ func (in *installer) moveKept() error {
 // foreignRoots returns the link-target roots of g that are not workspaces
 // (file: folders inside the project). Workspaces are the folders the
 // root's "workspaces" globs match, as npm's map-workspaces finds them.
-func foreignRoots(dir string, pj *pkgjson.PackageJSON, g *graph) map[string]bool {
+func foreignRoots(dir string, pj *pkgjson.PackageJSON, g *graph) (map[string]bool, error) {
 	ws := map[string]bool{}
-	folders, _ := pj.Workspaces.Folders(dir) // an unreadable pattern matches nothing
+	folders, err := pj.Workspaces.Folders(dir)
+	if err != nil {
+		return nil, err
+	}
 	for _, rel := range folders {
 		ws[rel] = true
 	}
@@ -1619,7 +1628,7 @@ func foreignRoots(dir string, pj *pkgjson.PackageJSON, g *graph) map[string]bool
 			out[n.key+"/"] = true
 		}
 	}
-	return out
+	return out, nil
 }
 
 // keepForeign moves into the staged trees of the foreign roots (see

@@ -257,6 +257,19 @@ func TestCIBadInput(t *testing.T) {
 			wantInput: true, wantErr: "line 3",
 		},
 		{
+			name: "two workspaces with one name",
+			setup: func(t *testing.T) string {
+				r := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": map[string]string{"b": "^2.0.0"}, "workspaces": []string{"packages/*"}}
+				dir := project(t, reg, r, good)
+				for _, f := range []string{"a", "b"} {
+					os.MkdirAll(filepath.Join(dir, "packages", f), 0o755)
+					os.WriteFile(filepath.Join(dir, "packages", f, "package.json"), []byte(`{"name":"dup","version":"1.0.0"}`), 0o644)
+				}
+				return dir
+			},
+			wantInput: true, wantErr: "must not have multiple workspaces with the same name",
+		},
+		{
 			name: "required package for another platform",
 			setup: func(t *testing.T) string {
 				r := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": map[string]string{"plat-darwin": "1.0.0"}}

@@ -9,10 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
-	"strings"
 )
 
 // PackageJSON is the part of a package.json that installing reads.
@@ -36,8 +33,13 @@ type PeerMeta struct {
 	Optional bool `json:"optional"`
 }
 
-// Workspaces accepts both `["a/*"]` and `{"packages": ["a/*"]}`.
+// Workspaces accepts both `["a/*"]` and `{"packages": ["a/*"]}`. Any
+// other value still parses (npm reads such a package.json), but Map fails
+// on it the way npm's map-workspaces does.
 type Workspaces []string
+
+// badWorkspaces marks a "workspaces" value of neither form.
+const badWorkspaces = "\x00bad workspaces"
 
 // UnmarshalJSON implements both workspace forms.
 func (w *Workspaces) UnmarshalJSON(b []byte) error {
@@ -47,34 +49,14 @@ func (w *Workspaces) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var obj struct {
-		Packages []string `json:"packages"`
+		Packages json.RawMessage `json:"packages"`
 	}
-	if err := json.Unmarshal(b, &obj); err != nil {
-		return errors.New(`"workspaces" must be an array of globs or {"packages": [...]}`)
+	if json.Unmarshal(b, &obj) == nil && json.Unmarshal(obj.Packages, &list) == nil && list != nil {
+		*w = list
+		return nil
 	}
-	*w = obj.Packages
+	*w = Workspaces{badWorkspaces}
 	return nil
-}
-
-// Folders expands the patterns under the project folder dir and returns
-// the matching paths, project-relative with forward slashes, sorted within
-// each pattern ("./" and a trailing "/" are dropped; filepath.Match syntax).
-func (w Workspaces) Folders(dir string) ([]string, error) {
-	var out []string
-	for _, pat := range w {
-		pat = strings.TrimSuffix(strings.TrimPrefix(path.Clean(filepath.ToSlash(pat)), "./"), "/")
-		matches, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(pat)))
-		if err != nil {
-			return nil, fmt.Errorf("failed to expand workspaces pattern %q: %w", pat, err)
-		}
-		sort.Strings(matches)
-		for _, m := range matches {
-			if rel, err := filepath.Rel(dir, m); err == nil {
-				out = append(out, filepath.ToSlash(rel))
-			}
-		}
-	}
-	return out, nil
 }
 
 // ErrNotFound reports a missing package.json.
