@@ -1,7 +1,6 @@
 package arborist
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -158,33 +157,16 @@ func (b *builder) initRoot() error {
 type workspace struct{ name, dir string }
 
 // workspaces expands the root's workspaces globs (folders with a
-// package.json), sorted by name.
+// package.json, named as npm names them; two with one name are an error),
+// sorted by name.
 func (b *builder) workspaces(rp *rootPackage) ([]workspace, error) {
-	var out []workspace
-	seen := map[string]string{}
-	folders, err := rp.pj.Workspaces.Folders(b.opts.Dir)
+	ws, err := rp.pj.Workspaces.Map(b.opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the workspaces of %q: %w", rp.file, err)
 	}
-	for _, rel := range folders {
-		wp, err := readPackage(filepath.Join(b.opts.Dir, filepath.FromSlash(rel)))
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-			return nil, err
-		}
-		name := wp.pj.Name
-		if name == "" {
-			name = path.Base(rel)
-		}
-		if prev, ok := seen[name]; ok && prev != rel {
-			return nil, fmt.Errorf("failed to read workspaces: %q and %q are both named %q; rename one in its package.json", prev, rel, name)
-		} else if ok {
-			continue
-		}
-		seen[name] = rel
-		out = append(out, workspace{name, rel})
+	out := make([]workspace, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, workspace{w.Name, w.Dir})
 	}
 	sort.Slice(out, func(i, j int) bool { return lockfile.LocaleCompare(out[i].name, out[j].name) < 0 })
 	return out, nil
