@@ -236,7 +236,8 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, inputErr(fmt.Errorf("failed to read %q: %w", lockPath, err))
 	}
-	if problems := g.syncProblems(dir, overrideSpecs(pj.Overrides, pj.Dependencies), cfg.StrictPeerDeps(), cfg.Force()); len(problems) > 0 {
+	problems, overridden := g.syncProblems(dir, overrideSpecs(pj.Overrides, pj.Dependencies), cfg.StrictPeerDeps(), cfg.Force())
+	if len(problems) > 0 {
 		const max = 20
 		shown := problems
 		more := ""
@@ -247,6 +248,13 @@ func CI(ctx context.Context, o Options) (*Result, error) {
 		return nil, inputErr(fmt.Errorf("failed to install from %q: package.json and the lockfile are out of sync; "+
 			"run `npm install` (or `lockstep install`) to update the lockfile, then commit it:\n  %s%s",
 			lockPath, strings.Join(shown, "\n  "), more))
+	}
+
+	for _, w := range overridden {
+		if o.Reuse {
+			break // install: the resolver has warned about it already
+		}
+		fmt.Fprintf(o.Stderr, "lockstep: warning: ERESOLVE overriding peer dependency: %s\n", w)
 	}
 
 	// Map the workspaces now, not after the downloads: npm refuses a

@@ -3,6 +3,7 @@ package install_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,6 +87,12 @@ var linuxX64 = platform.Platform{OS: "linux", CPU: "x64", Libc: "glibc"}
 
 func runCI(t *testing.T, dir, cache string, reg *testserver.Registry, flags map[string]string) (*install.Result, error) {
 	t.Helper()
+	return runCIStderr(t, dir, cache, reg, flags, nil)
+}
+
+// runCIStderr is runCI writing lockstep's warnings to stderr.
+func runCIStderr(t *testing.T, dir, cache string, reg *testserver.Registry, flags map[string]string, stderr io.Writer) (*install.Result, error) {
+	t.Helper()
 	f := map[string]string{"registry": reg.URL(), "ignore-scripts": "true"}
 	for k, v := range flags {
 		f[k] = v
@@ -96,6 +103,7 @@ func runCI(t *testing.T, dir, cache string, reg *testserver.Registry, flags map[
 		Dir: dir, CacheDir: cache, Flags: f, Platform: &linuxX64, NodeVersion: "20.20.2",
 		Getenv:        func(k string) string { return env[k] },
 		MinRetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond,
+		Stderr: stderr,
 	})
 }
 
@@ -648,11 +656,15 @@ func TestCIPeerConflictKept(t *testing.T) {
 		entries []lockEntry
 		flags   map[string]string
 		wantErr string
+		// wantWarn is the ERESOLVE warning of a kept peer conflict.
+		wantWarn string
 	}{
 		{name: "transitive dependent keeps lock", deps: map[string]string{"r": "^1.0.0", "x": "^1.0.0"},
-			entries: []lockEntry{{path: "node_modules/r", pkg: r}, {path: "node_modules/x", pkg: x}, yEntry("node_modules/x/node_modules/y")}},
+			entries:  []lockEntry{{path: "node_modules/r", pkg: r}, {path: "node_modules/x", pkg: x}, yEntry("node_modules/x/node_modules/y")},
+			wantWarn: `lockstep: warning: ERESOLVE overriding peer dependency: y@1.0.0 ("node_modules/x/node_modules/y") wants peer r@"2.0.0"; the lockfile's r@1.0.0 ("node_modules/r") is kept` + "\n"},
 		{name: "transitive dependent hoisted", deps: map[string]string{"r": "^1.0.0", "x": "^1.0.0"},
-			entries: []lockEntry{{path: "node_modules/r", pkg: r}, {path: "node_modules/x", pkg: x}, yEntry("node_modules/y")}},
+			entries:  []lockEntry{{path: "node_modules/r", pkg: r}, {path: "node_modules/x", pkg: x}, yEntry("node_modules/y")},
+			wantWarn: `lockstep: warning: ERESOLVE overriding peer dependency: y@1.0.0 ("node_modules/y") wants peer r@"2.0.0"; the lockfile's r@1.0.0 ("node_modules/r") is kept` + "\n"},
 		{name: "strict-peer-deps refuses", deps: map[string]string{"r": "^1.0.0", "x": "^1.0.0"},
 			entries: []lockEntry{{path: "node_modules/r", pkg: r}, {path: "node_modules/x", pkg: x}, yEntry("node_modules/y")},
 			flags:   map[string]string{"strict-peer-deps": "true"}, wantErr: "Invalid: lock file's r@1.0.0 does not satisfy r@2.0.0"},
@@ -660,8 +672,9 @@ func TestCIPeerConflictKept(t *testing.T) {
 			entries: []lockEntry{{path: "node_modules/r", pkg: r}, yEntry("node_modules/y")},
 			wantErr: "Invalid: lock file's r@1.0.0 does not satisfy r@2.0.0"},
 		{name: "direct dependent with force", deps: map[string]string{"r": "^1.0.0", "y": "^1.0.0"},
-			entries: []lockEntry{{path: "node_modules/r", pkg: r}, yEntry("node_modules/y")},
-			flags:   map[string]string{"force": "true"}},
+			entries:  []lockEntry{{path: "node_modules/r", pkg: r}, yEntry("node_modules/y")},
+			flags:    map[string]string{"force": "true"},
+			wantWarn: `lockstep: warning: ERESOLVE overriding peer dependency: y@1.0.0 ("node_modules/y") wants peer r@"2.0.0"; the lockfile's r@1.0.0 ("node_modules/r") is kept` + "\n"},
 		{name: "peer set entered from root refuses", deps: map[string]string{"r": "^1.0.0", "w": "^1.0.0"},
 			entries: []lockEntry{{path: "node_modules/r", pkg: r}, wEntry, yEntry("node_modules/y")},
 			wantErr: "Invalid: lock file's r@1.0.0 does not satisfy r@2.0.0"},
@@ -670,10 +683,14 @@ func TestCIPeerConflictKept(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := map[string]any{"name": "proj", "version": "1.0.0", "dependencies": tt.deps}
 			dir := project(t, reg, root, tt.entries)
-			_, err := runCI(t, dir, t.TempDir(), reg, tt.flags)
+			var stderr strings.Builder
+			_, err := runCIStderr(t, dir, t.TempDir(), reg, tt.flags, &stderr)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("ci: %v", err)
+				}
+				if stderr.String() != tt.wantWarn {
+					t.Errorf("stderr:\n%s\nwant:\n%s", stderr.String(), tt.wantWarn)
 				}
 				for _, e := range tt.entries {
 					mustExist(t, filepath.Join(dir, filepath.FromSlash(e.path), "package.json"))

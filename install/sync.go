@@ -76,8 +76,10 @@ func overrideName(key string) string {
 // strict-peer-deps is set; --force keeps it always. ci has no packuments to
 // try the placement, so it takes npm's word recorded in the lockfile: an
 // npm-written lock with such an edge is one where npm could not place it.
-func (g *graph) syncProblems(dir string, overrides map[string][]string, strictPeer, force bool) []string {
-	var problems []string
+//
+// overridden lists the peer edges kept that way, for the warning npm
+// prints about each.
+func (g *graph) syncProblems(dir string, overrides map[string][]string, strictPeer, force bool) (problems, overridden []string) {
 	for _, n := range g.order {
 		if n.inert {
 			continue
@@ -104,7 +106,11 @@ func (g *graph) syncProblems(dir string, overrides map[string][]string, strictPe
 				}
 			}
 			if !ok && e.typ == edgePeer && (force || !strictPeer && !n.peerMine(dir)) {
-				continue // npm warns "ERESOLVE overriding peer dependency" and keeps the lock's package
+				// npm warns "ERESOLVE overriding peer dependency" and
+				// keeps the lock's package.
+				overridden = append(overridden, fmt.Sprintf("%s@%s (%q) wants peer %s@%q; the lockfile's %s@%s (%q) is kept",
+					n.name, n.version(), n.key, e.name, e.spec, e.to.name, e.to.version(), e.to.key))
+				continue
 			}
 			if !ok {
 				problems = append(problems, fmt.Sprintf("Invalid: lock file's %s@%s does not satisfy %s@%s",
@@ -113,7 +119,8 @@ func (g *graph) syncProblems(dir string, overrides map[string][]string, strictPe
 		}
 	}
 	sort.Strings(problems)
-	return dedupe(problems)
+	sort.Strings(overridden)
+	return dedupe(problems), dedupe(overridden)
 }
 
 // peerMine is place-dep's isMine for an unsatisfied peer edge out of n: n
