@@ -57,6 +57,7 @@ import (
 	"github.com/lockstep-dev/lockstep/install/scripts"
 	"github.com/lockstep-dev/lockstep/install/semver"
 	"github.com/lockstep-dev/lockstep/internal/fsx"
+	"github.com/lockstep-dev/lockstep/internal/memlimit"
 	"github.com/lockstep-dev/lockstep/internal/progress"
 	"github.com/lockstep-dev/lockstep/internal/timing"
 )
@@ -166,6 +167,10 @@ type sharedEntry struct{ key, dir, label string }
 
 // CI installs exactly what the lockfile in o.Dir pins, like `npm ci`.
 func CI(ctx context.Context, o Options) (*Result, error) {
+	// Until something is downloaded, a lower GC target: a warm install
+	// allocates little but peaks twice (the lockfile's tree, the links).
+	memlimit.Lean()
+	defer memlimit.Normal()
 	if o.Getenv == nil {
 		o.Getenv = func(string) string { return "" }
 	}
@@ -597,6 +602,7 @@ func (in *installer) fetchAll(ctx context.Context, items map[string]*fetchItem, 
 		}
 		span.Miss()
 		in.downloaded++
+		memlimit.Normal() // see Lean in CI
 		eg.Go(func() error {
 			var index []store.IndexEntry
 			dir, err := in.store.PutIndexed(it.key, func(tmp string) ([]store.IndexEntry, error) {

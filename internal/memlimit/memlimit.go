@@ -9,6 +9,9 @@
 // is raised to MinHeadroom times the live heap: never tighter than
 // GOGC=60.
 //
+// Lean and Normal lower and restore the collector's target (GOGC) for a
+// stretch that allocates little but peaks: ci before its first download.
+//
 // A GOMEMLIMIT or GOGC in the environment is the user's choice and turns
 // this off.
 package memlimit
@@ -17,6 +20,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync/atomic"
 )
 
 const (
@@ -34,7 +38,39 @@ func Start(getenv func(string) string) bool {
 	}
 	debug.SetMemoryLimit(Base)
 	arm()
+	started.Store(true)
 	return true
+}
+
+// started is set by Start: Lean and Normal change only the policy Start
+// set, never the user's GOGC, nor that of tests calling the CLI in-process.
+var started atomic.Bool
+
+// LeanGOGC is the collector's target while Lean is in effect.
+const LeanGOGC = 35
+
+// lean is whether Lean's target is in effect.
+var lean atomic.Bool
+
+// Lean makes the collector keep the heap within LeanGOGC percent above the
+// live heap, until Normal. ci runs lean until it downloads: installing
+// from a warm store is system calls, not allocation, and GOGC=35 there
+// cost no measurable time while the large fixture's peak RSS fell from
+// 44.3 to 39.4 MB (medians of 6, alternating with the default). A
+// download (decompression, hashing) allocates enough for the collections
+// to cost, so it goes back to normal.
+func Lean() {
+	if started.Load() && !lean.Swap(true) {
+		debug.SetGCPercent(LeanGOGC)
+	}
+}
+
+// Normal undoes Lean. It is cheap after the first call: every download
+// calls it.
+func Normal() {
+	if lean.Load() && lean.Swap(false) {
+		debug.SetGCPercent(100)
+	}
 }
 
 // Limit is the limit for a live heap of live bytes.

@@ -69,3 +69,33 @@ func TestLimitFollowsLiveHeap(t *testing.T) {
 	}
 	runtime.KeepAlive(keep)
 }
+
+// Lean lowers the GC target only under Start's policy, and Normal restores
+// it once.
+func TestLeanNormal(t *testing.T) {
+	was := started.Load()
+	prev := debug.SetGCPercent(100)
+	t.Cleanup(func() { started.Store(was); lean.Store(false); debug.SetGCPercent(prev) })
+
+	started.Store(false) // a user's GOGC, or a test calling the CLI
+	Lean()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("Lean without Start set GOGC=%d", got)
+	}
+	Normal()
+
+	started.Store(true)
+	Lean()
+	if got := debug.SetGCPercent(LeanGOGC); got != LeanGOGC {
+		t.Errorf("after Lean GOGC=%d, want %d", got, LeanGOGC)
+	}
+	Normal()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("after Normal GOGC=%d, want 100", got)
+	}
+	debug.SetGCPercent(70) // Normal again must not touch a target it did not set
+	Normal()
+	if got := debug.SetGCPercent(100); got != 70 {
+		t.Errorf("a second Normal changed GOGC to %d", got)
+	}
+}
