@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,7 +90,7 @@ func (w Workspaces) Map(dir string) ([]Workspace, error) {
 			if _, ok := paths[name]; !ok {
 				order = append(order, name)
 			}
-			if !contains(paths[name], rel) {
+			if !slices.Contains(paths[name], rel) {
 				paths[name] = append(paths[name], rel)
 			}
 		}
@@ -111,15 +112,6 @@ func (w Workspaces) Map(dir string) ([]Workspace, error) {
 		return nil, fmt.Errorf("failed to map workspaces: must not have multiple workspaces with the same name\n%s", strings.Join(dups, "\n"))
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // nameFromFolder names a package.json without "name" by its folder, with
