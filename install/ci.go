@@ -1248,9 +1248,10 @@ func (in *installer) runScripts(ctx context.Context, pj *pkgjson.PackageJSON, no
 		r.ScriptShell = sh
 	}
 	var linker link.BinLinker
-	// The filesystem's clock, not time.Now: a script writing within a
-	// scheduler tick of this line gets an mtime before time.Now's.
-	started := fsx.FileClock()
+	// The filesystem's clock, not time.Now (see fsx.FileTick): what the
+	// scripts write is stamped no earlier than started, what was
+	// extracted before them earlier.
+	started := fsx.FileTick()
 	defer in.dropModified(started)
 	_, err := r.RunBuild(ctx, scripts.Build{
 		Deps: deps, Links: links, Root: root,

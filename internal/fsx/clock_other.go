@@ -4,6 +4,6 @@ package fsx
 
 import "time"
 
-// FileClock returns the time as the filesystem stamps file changes (see
-// clock_linux.go); elsewhere that is the ordinary clock.
-func FileClock() time.Time { return time.Now() }
+// FileTick returns a time that splits file changes in two (see
+// clock_linux.go); elsewhere the filesystem's clock is the ordinary one.
+func FileTick() time.Time { return time.Now() }

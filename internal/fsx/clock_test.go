@@ -4,24 +4,36 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
-// A file written after FileClock was read never has an earlier mtime
-// (time.Now fails this now and then: the kernel stamps files with its
-// coarse clock).
-func TestFileClockBeforeWrites(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "f")
-	for i := 0; i < 2000; i++ {
-		since := FileClock()
-		if err := os.WriteFile(p, []byte{byte(i)}, 0o644); err != nil {
-			t.Fatal(err)
-		}
+// FileTick splits file changes in two: a file written before it has an
+// earlier mtime, one written after it has no earlier mtime. time.Now fails
+// the second half at once (the kernel stamps files with its coarse
+// clock), the coarse clock's current value the first.
+func TestFileTickSplitsWrites(t *testing.T) {
+	dir := t.TempDir()
+	before, after := filepath.Join(dir, "before"), filepath.Join(dir, "after")
+	mtime := func(p string) time.Time {
 		st, err := os.Stat(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.ModTime().Before(since) {
-			t.Fatalf("write %d: mtime %v is before FileClock's %v", i, st.ModTime(), since)
+		return st.ModTime()
+	}
+	for i := 0; i < 200; i++ {
+		if err := os.WriteFile(before, []byte{byte(i)}, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		split := FileTick()
+		if err := os.WriteFile(after, []byte{byte(i)}, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if m := mtime(before); !m.Before(split) {
+			t.Fatalf("round %d: a file written before has mtime %v, not before %v", i, m, split)
+		}
+		if m := mtime(after); m.Before(split) {
+			t.Fatalf("round %d: a file written after has mtime %v, before %v", i, m, split)
 		}
 	}
 }
