@@ -1498,9 +1498,7 @@ func (in *installer) reusable(nodes []*node, bundlers map[string]bool) (kept map
 			// A package in the node_modules of a link target that is
 			// gone (a file: folder or workspace no longer depended on):
 			// npm's diff removes it, the folder itself stays.
-			if i := strings.Index(k, "node_modules/"); i > 0 && !roots[k[:i]] && validKey(k) &&
-				!strings.Contains(k[:i], "node_modules/") && !strings.HasPrefix(k, "../") &&
-				!strings.Contains(k[i+len("node_modules/"):], "/node_modules/") {
+			if root, _, ok := folderChild(k); ok && root != "" && !roots[root] && validKey(k) && !strings.HasPrefix(k, "../") {
 				in.orphans = append(in.orphans, k)
 			}
 		}
@@ -1646,6 +1644,19 @@ func foreignRoots(dir string, pj *pkgjson.PackageJSON, g *graph) (map[string]boo
 	return out, nil
 }
 
+// folderChild splits a lock key naming a package directly in a folder's
+// node_modules ("local/bar/node_modules/@s/x") into that folder ("local/bar/",
+// "" for the project) and the package's name ("@s/x"). ok is false for a
+// key with no node_modules, or one nested in another package's.
+func folderChild(key string) (root, name string, ok bool) {
+	i := strings.Index(key, "node_modules/")
+	if i < 0 {
+		return "", "", false
+	}
+	name = key[i+len("node_modules/"):]
+	return key[:i], name, !strings.Contains(name, "/node_modules/")
+}
+
 // keepForeign moves into the staged trees of the foreign roots (see
 // installer.foreign) every entry of their existing node_modules that no
 // locked package or bin claims: npm does not clear those folders, it only
@@ -1656,17 +1667,13 @@ func (in *installer) keepForeign(nodes []*node) error {
 	}
 	claimed := map[string]bool{} // root-relative: "debug", "@s/x", ".bin/foo"
 	for _, n := range nodes {
-		i := strings.Index(n.key, "node_modules/")
-		if i < 0 || !in.foreign[n.key[:i]] {
+		root, name, ok := folderChild(n.key)
+		if !ok || !in.foreign[root] {
 			continue
 		}
-		rest := n.key[i+len("node_modules/"):]
-		if strings.Contains(rest, "/node_modules/") {
-			continue
-		}
-		claimed[n.key[:i]+rest] = true
+		claimed[root+name] = true
 		for b := range n.pkg.Bin {
-			claimed[n.key[:i]+".bin/"+path.Base(b)] = true
+			claimed[root+".bin/"+path.Base(b)] = true
 		}
 	}
 	roots := make([]string, 0, len(in.foreign))

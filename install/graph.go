@@ -22,6 +22,9 @@ const (
 
 func (t edgeType) optional() bool { return t == edgeOptional || t == edgePeerOptional }
 
+// peer reports whether t is a peer edge, optional or not.
+func (t edgeType) peer() bool { return t == edgePeer || t == edgePeerOptional }
+
 // node is one lockfile entry seen as a graph vertex.
 type node struct {
 	key      string            // lock path: "", "node_modules/a", "packages/w"

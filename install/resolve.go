@@ -122,6 +122,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 	if err != nil {
 		return nil, &InputError{err}
 	}
+	tag, _ := cfg.Get("tag") // npm's default dist-tag
 	before, err := beforeDate(cfg)
 	if err != nil {
 		return nil, &InputError{err}
@@ -182,7 +183,7 @@ func Resolve(ctx context.Context, o ResolveOptions) (*ResolveResult, error) {
 		Dir: o.Dir, Fetch: fetch, Refetch: memo.Refetch, Prefetch: memo.Prefetch, NodeVersionFunc: nodeVersion,
 		LegacyPeerDeps: legacy, StrictPeerDeps: cfg.StrictPeerDeps(), Force: cfg.Force(),
 		PreferDedupe: cfg.Bool("prefer-dedupe", false), InstallStrategy: strategy,
-		DefaultTag: defaultTag(cfg), Before: before,
+		DefaultTag: tag, Before: before, // Build takes "" as "latest"
 		Platform: plat, Lockfile: existing, Tarball: tarballReader(client, o.Dir),
 		Warn: func(s string) { fmt.Fprintf(stderr, "lockstep: warning: %s\n", cfg.Redact(s)) },
 	})
@@ -421,15 +422,6 @@ func installStrategy(cfg *npmrc.Config, stderr io.Writer) (string, error) {
 		strategy = arborist.StrategyHoisted
 	}
 	return strategy, nil
-}
-
-// defaultTag is npm's tag setting: the dist-tag a bare name or an empty
-// range asks for ("latest").
-func defaultTag(cfg *npmrc.Config) string {
-	if v, _ := cfg.Get("tag"); v != "" {
-		return v
-	}
-	return "latest"
 }
 
 // beforeDate is npm's before setting: only versions published on or before

@@ -131,10 +131,9 @@ func (n *node) peerMine(dir string) bool {
 	if top(n) {
 		return true
 	}
-	peer := func(e *edge) bool { return e.typ == edgePeer || e.typ == edgePeerOptional }
 	hasPeerIn := false
 	for _, e := range n.in {
-		if peer(e) {
+		if e.typ.peer() {
 			hasPeerIn = true
 			continue
 		}
@@ -160,24 +159,26 @@ func (n *node) peerMine(dir string) bool {
 	for i := 0; i < len(union); i++ {
 		x := union[i]
 		for _, e := range x.out {
-			if peer(e) && valid(e) {
+			if e.typ.peer() && valid(e) {
 				add(e.to)
 			}
 		}
 		for _, e := range x.in {
-			if peer(e) && valid(e) {
+			if e.typ.peer() && valid(e) {
 				add(e.from)
 			}
 		}
 	}
 	for _, p := range union {
+		entered := false
 		for _, e := range p.in {
-			if !top(e.from) || !valid(e) {
-				continue
+			if top(e.from) && valid(e) {
+				entered = true
+				break
 			}
-			if p.peerClosureHas(n, dir) {
-				return true
-			}
+		}
+		if entered && p.peerClosureHas(n, dir) {
+			return true
 		}
 	}
 	return false
@@ -193,7 +194,7 @@ func (n *node) peerClosureHas(target *node, dir string) bool {
 			return true
 		}
 		for _, e := range sub[i].out {
-			if (e.typ == edgePeer || e.typ == edgePeerOptional) && e.to != nil && !seen[e.to] && e.valid(dir, e.spec) {
+			if e.typ.peer() && e.to != nil && !seen[e.to] && e.valid(dir, e.spec) {
 				seen[e.to] = true
 				sub = append(sub, e.to)
 			}
