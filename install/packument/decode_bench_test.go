@@ -31,3 +31,32 @@ func BenchmarkDecodeReal(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecodeAll decodes every packument in $LOCKSTEP_PACKUMENT_DIR
+// in turn, as one resolve does: its MB/s is the decoder's throughput over
+// a real mix of documents.
+func BenchmarkDecodeAll(b *testing.B) {
+	dir := os.Getenv("LOCKSTEP_PACKUMENT_DIR")
+	if dir == "" {
+		b.Skip("LOCKSTEP_PACKUMENT_DIR not set")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	var docs [][]byte
+	var n int64
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, data)
+		n += int64(len(data))
+	}
+	b.SetBytes(n)
+	for b.Loop() {
+		for _, d := range docs {
+			if _, err := Decode(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -23,7 +23,8 @@
 // and disk hold the same bytes.
 //
 // Decode reads documents as JSON.parse does after Node decodes the body as
-// UTF-8: keys are case-sensitive, the last of repeated keys wins (in the
+// UTF-8: it refuses what is not JSON (checking the grammar in the same
+// walk that cuts the versions down), keys are case-sensitive, the last of repeated keys wins (in the
 // first one's place), and invalid UTF-8 in what is kept becomes U+FFFD.
 //
 // Invariants:

@@ -287,7 +287,8 @@ func Decode(data []byte) (*Packument, error) {
 	// The input is viewed as a string without copying: every string kept
 	// is cloned, so nothing aliases data afterwards.
 	doc := unsafe.String(&data[0], len(data))
-	if !sonic.ValidString(doc) {
+	p, in, err := scanDoc(doc)
+	if err == errNotJSON {
 		var x any
 		err := sonic.UnmarshalString(doc, &x)
 		if err == nil {
@@ -295,7 +296,6 @@ func Decode(data []byte) (*Packument, error) {
 		}
 		return nil, fmt.Errorf("failed to decode packument: %w: %v", ErrNotPackument, shortErr(err))
 	}
-	p, in, err := scanDoc(doc)
 	if err == nil && in.invalid {
 		// npm reads the body as UTF-8 text before JSON.parse sees it:
 		// stray bytes in what is kept become U+FFFD.

@@ -4,26 +4,51 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
+	"unsafe"
 
 	"github.com/bytedance/sonic"
 )
 
-// scanDoc decodes a document that sonic has validated. It walks the text
-// once, jumping over strings with IndexByte, and keeps of each version only
-// the raw text of its Fields: a full registry document is mostly
-// descriptions, maintainers, signatures and readmes nobody reads.
-// Duplicate keys resolve like JSON.parse: the last value wins, in the
-// first one's place.
-func scanDoc(doc string) (*Packument, *interner, error) {
+// errNotJSON is scanDoc's error for text that is not JSON; Decode asks
+// sonic where the text goes wrong.
+var errNotJSON = errors.New("not JSON")
+
+// scanDoc checks and decodes a document in one walk of its text, jumping
+// over strings eight bytes at a time, and keeps of each version only the
+// raw text of its Fields: a full registry document is mostly descriptions,
+// maintainers, signatures and readmes nobody reads. Duplicate keys resolve
+// like JSON.parse: the last value wins, in the first one's place. Text that
+// is not JSON fails with errNotJSON.
+func scanDoc(doc string) (p *Packument, in *interner, err error) {
 	c := scanner{s: doc}
 	var name, tags, times, modified, errv, versions string
+	in = newInterner()
+	p = &Packument{}
+	var built *builder   // the "versions" object, when scanned in place
+	var builtName string // the raw "name" it was scanned with
 	c.ws()
-	if !c.eat('{') {
+	if c.peek() != '{' {
+		if !c.skip() || !c.end() {
+			return nil, nil, errNotJSON
+		}
 		return nil, nil, fmt.Errorf("failed to decode packument: %w: not an object", ErrNotPackument)
 	}
-	err := c.object(func(key string) bool {
+	c.i++
+	if !c.object(func(key string) bool {
 		start := c.i
+		if key == "versions" && name != "" && c.peek() == '{' {
+			// Registry documents name the package first: the versions can
+			// be cut down as they are read.
+			if n, ok := rawString(name); ok {
+				p.Name = in.s(n)
+			}
+			p.Versions, p.index, p.table = nil, nil, nil
+			b, ok := p.scanVersions(&c, in)
+			built, builtName, versions = b, name, c.s[start:c.i]
+			return ok
+		}
 		if !c.skip() {
 			return false
 		}
@@ -40,18 +65,16 @@ func scanDoc(doc string) (*Packument, *interner, error) {
 		case "error":
 			errv = raw
 		case "versions":
-			versions = raw
+			versions, built = raw, nil
 		}
 		return true
-	})
-	if !err {
-		return nil, nil, fmt.Errorf("failed to decode packument: %w: malformed JSON", ErrNotPackument)
+	}) || !c.end() {
+		return nil, nil, errNotJSON
 	}
-	if errv != "" && errv != "null" && (versions == "" || versions == "null") {
+	if errv != "" && errv != "null" && built == nil && (versions == "" || versions == "null") {
 		return nil, nil, fmt.Errorf("failed to decode packument: %w: registry error %s", ErrNotPackument, shortErr(errors.New(errv)))
 	}
-	in := newInterner()
-	p := &Packument{}
+	p.Name = ""
 	if n, ok := rawString(name); ok {
 		p.Name = in.s(n)
 	}
@@ -66,16 +89,19 @@ func scanDoc(doc string) (*Packument, *interner, error) {
 	} else {
 		p.Modified = parseRawTime(modified)
 	}
-	if versions != "" && versions != "null" {
+	switch {
+	case built != nil && builtName == name:
+		in.invalid = in.invalid || built.invalid
+	case versions != "" && versions != "null":
+		// "versions" came before "name" (or "name" changed after it).
 		if versions[0] != '{' {
 			return nil, nil, fmt.Errorf("failed to decode packument %q: %w: \"versions\" is not an object", p.Name, ErrNotPackument)
 		}
-		b, ok := p.scanVersions(versions, in)
-		if !ok {
-			return nil, nil, fmt.Errorf("failed to decode packument %q: %w: malformed versions", p.Name, ErrNotPackument)
-		}
+		p.Versions, p.index, p.table = nil, nil, nil
+		v := scanner{s: versions}
+		b, _ := p.scanVersions(&v, in)
 		in.invalid = in.invalid || b.invalid
-	} else {
+	default:
 		p.Finish()
 	}
 	if len(p.index) < len(p.Versions) {
@@ -105,19 +131,21 @@ func scanDoc(doc string) (*Packument, *interner, error) {
 	return p, in, nil
 }
 
-func (p *Packument) scanVersions(versions string, in *interner) (*builder, bool) {
+// scanVersions reads the "versions" object at v and makes p's versions
+// from it. The scanner stops after the object; ok is false when it is
+// malformed.
+func (p *Packument) scanVersions(v *scanner, in *interner) (*builder, bool) {
 	sl := slimmer{in: in, b: newBuilder(true)}
-	sl.b.arena = make([]byte, 0, len(versions)/16)
+	sl.b.arena = make([]byte, 0, (len(v.s)-v.i)/20)
 	var bounds [][2]int
 	var sums []Summary
-	v := scanner{s: versions}
 	v.eat('{')
 	ok := v.object(func(key string) bool {
 		sum := Summary{Version: in.s(key)}
 		var bd [2]int
 		if v.peek() == '{' {
 			var ok bool
-			if bd, sum.Deprecated, sum.EngineNode, sum.EngineNPM, ok = sl.scan(&v, p.Name, sum.Version); !ok {
+			if bd, sum.Deprecated, sum.EngineNode, sum.EngineNPM, ok = sl.scan(v, p.Name, sum.Version); !ok {
 				return false
 			}
 		} else {
@@ -309,10 +337,18 @@ func (c *scanner) object(visit func(key string) bool) bool {
 	}
 }
 
+// scanner walks JSON text and checks it as it goes, so a document is read
+// once: it accepts what encoding/json's Valid accepts (RFC 8259 grammar,
+// no control characters inside strings, nesting to maxDepth) and, like
+// JSON.parse on text Node decoded with replacement characters, does not
+// check UTF-8. Strings are searched eight bytes at a time.
 type scanner struct {
 	s string
 	i int
 }
+
+// maxDepth bounds nesting, as encoding/json's decoder does.
+const maxDepth = 10000
 
 func (c *scanner) peek() byte {
 	if c.i < len(c.s) {
@@ -340,28 +376,105 @@ func (c *scanner) ws() {
 	}
 }
 
-// str skips a string at c.i and returns its raw text without the quotes.
+// end reports whether only whitespace is left.
+func (c *scanner) end() bool {
+	c.ws()
+	return c.i == len(c.s)
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// mark sets the high bit of each byte of x that is a quote, a backslash or
+// below 0x20, and maybe of bytes above such a byte (borrows), so its lowest
+// mark is exact.
+func mark(x uint64) uint64 {
+	q := x ^ (ones * '"')
+	e := x ^ (ones * '\\')
+	return (((q - ones) &^ q) | ((e - ones) &^ e) | ((x - ones*0x20) &^ x)) & highs
+}
+
+// special returns the index of the first byte at or after i that is a
+// quote, a backslash or a control character, or len(s).
+func special(s string, i int) int {
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	for ; i+16 <= len(b); i += 16 {
+		mx := mark(binary.LittleEndian.Uint64(b[i:]))
+		my := mark(binary.LittleEndian.Uint64(b[i+8:]))
+		if mx|my != 0 {
+			if mx != 0 {
+				return i + bits.TrailingZeros64(mx)/8
+			}
+			return i + 8 + bits.TrailingZeros64(my)/8
+		}
+	}
+	for ; i+8 <= len(b); i += 8 {
+		if m := mark(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
+			return i
+		}
+	}
+	return i
+}
+
+// str consumes a string at c.i and returns its raw text without the
+// quotes. Escapes are checked, not decoded.
 func (c *scanner) str() (string, bool) {
 	if !c.eat('"') {
 		return "", false
 	}
 	start := c.i
 	for {
-		j := strings.IndexByte(c.s[c.i:], '"')
-		if j < 0 {
+		j := special(c.s, c.i)
+		if j >= len(c.s) {
 			return "", false
 		}
-		c.i += j + 1
-		// The quote ends the string unless an odd run of backslashes
-		// escapes it.
-		n := 0
-		for k := c.i - 2; k >= start && c.s[k] == '\\'; k-- {
-			n++
-		}
-		if n%2 == 0 {
-			return c.s[start : c.i-1], true
+		switch c.s[j] {
+		case '"':
+			c.i = j + 1
+			return c.s[start:j], true
+		case '\\':
+			if !c.escape(j + 1) {
+				return "", false
+			}
+		default:
+			return "", false // a control character
 		}
 	}
+}
+
+// escape checks the escape whose letter is at i and moves past it.
+func (c *scanner) escape(i int) bool {
+	if i >= len(c.s) {
+		return false
+	}
+	switch c.s[i] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		c.i = i + 1
+		return true
+	case 'u':
+		if i+5 > len(c.s) {
+			return false
+		}
+		for _, h := range []byte(c.s[i+1 : i+5]) {
+			if !isHex(h) {
+				return false
+			}
+		}
+		c.i = i + 5
+		return true
+	}
+	return false
+}
+
+func isHex(b byte) bool {
+	return '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F'
 }
 
 // key reads an object key, unescaped.
@@ -381,43 +494,115 @@ func (c *scanner) key() (string, bool) {
 	return k, true
 }
 
-// skip skips one value. Containers are skipped by depth, not validated;
-// sonic has validated the document already.
-func (c *scanner) skip() bool {
+// skip consumes one value, checking it.
+func (c *scanner) skip() bool { return c.value(0) }
+
+func (c *scanner) value(depth int) bool {
 	switch c.peek() {
 	case '"':
 		_, ok := c.str()
 		return ok
-	case '{', '[':
-		depth := 0
-		for c.i < len(c.s) {
-			switch c.s[c.i] {
-			case '"':
-				if _, ok := c.str(); !ok {
-					return false
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					c.i++
-					return true
-				}
-			}
-			c.i++
-		}
-		return false
-	case 0:
-		return false
-	}
-	for c.i < len(c.s) {
-		switch c.s[c.i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return true
+	case '{':
+		if depth >= maxDepth {
+			return false
 		}
 		c.i++
+		c.ws()
+		if c.eat('}') {
+			return true
+		}
+		for {
+			if _, ok := c.str(); !ok {
+				return false
+			}
+			c.ws()
+			if !c.eat(':') {
+				return false
+			}
+			c.ws()
+			if !c.value(depth + 1) {
+				return false
+			}
+			c.ws()
+			if c.eat('}') {
+				return true
+			}
+			if !c.eat(',') {
+				return false
+			}
+			c.ws()
+		}
+	case '[':
+		if depth >= maxDepth {
+			return false
+		}
+		c.i++
+		c.ws()
+		if c.eat(']') {
+			return true
+		}
+		for {
+			if !c.value(depth + 1) {
+				return false
+			}
+			c.ws()
+			if c.eat(']') {
+				return true
+			}
+			if !c.eat(',') {
+				return false
+			}
+			c.ws()
+		}
+	case 't':
+		return c.literal("true")
+	case 'f':
+		return c.literal("false")
+	case 'n':
+		return c.literal("null")
+	}
+	return c.number()
+}
+
+func (c *scanner) literal(lit string) bool {
+	if strings.HasPrefix(c.s[c.i:], lit) {
+		c.i += len(lit)
+		return true
+	}
+	return false
+}
+
+// number consumes a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (c *scanner) number() bool {
+	c.eat('-')
+	switch b := c.peek(); {
+	case b == '0':
+		c.i++
+	case '1' <= b && b <= '9':
+		c.digits()
+	default:
+		return false
+	}
+	if c.eat('.') && !c.digits() {
+		return false
+	}
+	if b := c.peek(); b == 'e' || b == 'E' {
+		c.i++
+		if b := c.peek(); b == '+' || b == '-' {
+			c.i++
+		}
+		if !c.digits() {
+			return false
+		}
 	}
 	return true
+}
+
+// digits consumes a run of digits and reports whether there was one.
+func (c *scanner) digits() bool {
+	start := c.i
+	for c.i < len(c.s) && '0' <= c.s[c.i] && c.s[c.i] <= '9' {
+		c.i++
+	}
+	return c.i > start
 }
