@@ -107,17 +107,18 @@ type builder struct {
 	nodeExpls map[*Node]*nodeExpl
 	edgeExpls map[*Edge]*edgeExpl
 
-	byName      map[string][]*Node
-	edgesByName map[string][]*Edge
-	edgeSeq     int
-	specCache   map[string]parsedSpec
-	satCache    map[satKey]bool
-	verCache    map[string]*semver.Version
-	packuments  map[string]*packument.Packument
-	packErrs    map[string]error
-	manifests   map[string]*pkg
-	pickErrs    map[string]error
-	refetched   map[string]bool
+	byName        map[string][]*Node
+	edgesByName   map[string][]*Edge
+	edgeSeq       int
+	specCache     map[string]parsedSpec // by spec text: all but file: and folder specs
+	fileSpecCache map[string]parsedSpec // by folder and spec text
+	satCache      map[satKey]bool
+	verCache      map[string]*semver.Version
+	packuments    map[string]*packument.Packument
+	packErrs      map[string]error
+	manifests     map[string]*pkg
+	pickErrs      map[string]error
+	refetched     map[string]bool
 
 	queue        depsQueue
 	inQueue      map[*Node]bool
@@ -170,7 +171,7 @@ func Build(ctx context.Context, o Options) (*Tree, error) {
 	}
 	b := &builder{ctx: ctx, opts: o,
 		byName: map[string][]*Node{}, edgesByName: map[string][]*Edge{},
-		specCache: map[string]parsedSpec{}, satCache: map[satKey]bool{}, verCache: map[string]*semver.Version{},
+		specCache: map[string]parsedSpec{}, fileSpecCache: map[string]parsedSpec{}, satCache: map[satKey]bool{}, verCache: map[string]*semver.Version{},
 		packuments: map[string]*packument.Packument{}, packErrs: map[string]error{},
 		manifests: map[string]*pkg{}, pickErrs: map[string]error{}, refetched: map[string]bool{},
 		tarballs: map[string]*TarballInfo{}, tarballErrs: map[string]error{},
@@ -531,7 +532,7 @@ func (b *builder) prefetchEdges(edges []*Edge) {
 		if e.from == nil {
 			continue
 		}
-		ps := b.parseSpec(e.spec(), e.from.dir())
+		ps := b.parseSpec(e.spec(), e.from)
 		switch ps.kind {
 		case specRange, specVersion, specTag:
 			if _, ok := b.packuments[e.name]; !ok {
@@ -657,7 +658,7 @@ func (b *builder) loadPeerSet(node *Node, required *nodeSet) (*Node, error) {
 // nodeFromSpec makes the node for name@spec as required by from, placed
 // under parent (a virtual root). Failures make a node carrying the error.
 func (b *builder) nodeFromSpec(name, spec string, from, parent *Node, edge *Edge) (*Node, error) {
-	ps := b.parseSpec(spec, from.dir())
+	ps := b.parseSpec(spec, from)
 	switch ps.kind {
 	case specDirectory:
 		l, err := b.linkForDir(name, ps.fetchSpec)

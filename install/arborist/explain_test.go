@@ -155,7 +155,7 @@ func TestFixHint(t *testing.T) {
 // testBuilder is a builder with the state tree mutation and edge checks use.
 func testBuilder() *builder {
 	return &builder{byName: map[string][]*Node{}, edgesByName: map[string][]*Edge{},
-		specCache: map[string]parsedSpec{}, satCache: map[satKey]bool{}, verCache: map[string]*semver.Version{},
+		specCache: map[string]parsedSpec{}, fileSpecCache: map[string]parsedSpec{}, satCache: map[satKey]bool{}, verCache: map[string]*semver.Version{},
 		virtualRoots: map[*Node]*Node{}}
 }
 

@@ -465,7 +465,7 @@ func (b *builder) legacyNode(n *Node, path []string, o LockOptions) map[string]a
 		})
 		kind := specRange
 		if len(edges) > 0 {
-			kind = b.parseSpec(edges[0].spec(), edges[0].from.dir()).kind
+			kind = b.parseSpec(edges[0].spec(), edges[0].from).kind
 		}
 		switch {
 		case n.isLink:

@@ -509,7 +509,7 @@ func (n *Node) isRegistryDependency() bool {
 		return false
 	}
 	for e := range n.edgesIn {
-		switch n.b.parseSpec(e.spec(), e.from.dir()).kind {
+		switch n.b.parseSpec(e.spec(), e.from).kind {
 		case specRange, specVersion, specTag, specAlias:
 		default:
 			return false

@@ -18,6 +18,9 @@ type overrideSet struct {
 	name     string
 	keySpec  string
 	value    string
+
+	rules     []*overrideSet // ruleset's answer, once asked
+	rulesDone bool
 }
 
 // orderedValue is a JSON value whose objects keep their key order.
@@ -176,6 +179,9 @@ func (o *overrideSet) isEqual(x *overrideSet) bool {
 
 // ruleset lists the rules in force at o, nearest first, by key.
 func (o *overrideSet) ruleset() []*overrideSet {
+	if o.rulesDone {
+		return o.rules
+	}
 	var out []*overrideSet
 	seen := map[string]bool{}
 	for a := o; a != nil; a = a.parent {
@@ -190,6 +196,7 @@ func (o *overrideSet) ruleset() []*overrideSet {
 			out = append(out, a)
 		}
 	}
+	o.rules, o.rulesDone = out, true
 	return out
 }
 

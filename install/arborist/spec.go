@@ -43,15 +43,25 @@ var (
 	shorthand  = regexp.MustCompile(`^[^@%/\s.-][^:@%/\s]*/[^@\s/%]+(?:#.*)?$`)
 )
 
-// parseSpec classifies spec as required from a node at fromDir (the
-// project-relative folder of the requiring node).
-func (b *builder) parseSpec(spec, fromDir string) parsedSpec {
-	key := fromDir + "\x00" + spec
-	if ps, ok := b.specCache[key]; ok {
+// parseSpec classifies spec as required by node from (file: and folder
+// specs are relative to its folder).
+func (b *builder) parseSpec(spec string, from *Node) parsedSpec {
+	// Only file: and directory specs depend on the folder they are
+	// written in; the rest are cached by their text alone.
+	if ps, ok := b.specCache[spec]; ok {
 		return ps
 	}
-	ps := classify(spec, fromDir)
-	b.specCache[key] = ps
+	dir := from.dir()
+	key := dir + "\x00" + spec
+	if ps, ok := b.fileSpecCache[key]; ok {
+		return ps
+	}
+	ps := classify(spec, dir)
+	if ps.kind == specFile || ps.kind == specDirectory {
+		b.fileSpecCache[key] = ps
+	} else {
+		b.specCache[spec] = ps
+	}
 	return ps
 }
 
@@ -128,7 +138,7 @@ func (b *builder) depValid(child *Node, spec string, from *Node) bool {
 	if spec == "" {
 		spec = "*"
 	}
-	ps := b.parseSpec(spec, from.dir())
+	ps := b.parseSpec(spec, from)
 	return b.depValidParsed(child, ps)
 }
 
