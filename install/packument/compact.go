@@ -169,7 +169,7 @@ func plainString(raw string) (string, bool) {
 		return "", false
 	}
 	inner := raw[1 : len(raw)-1]
-	if strings.ContainsAny(inner, "\\\"") {
+	if strings.IndexByte(inner, '\\') >= 0 || strings.IndexByte(inner, '"') >= 0 {
 		return "", false
 	}
 	return inner, true

@@ -20,3 +20,22 @@ func TestCutConventional(t *testing.T) {
 		}
 	}
 }
+
+// TestTopKind checks topKind's switch against fieldKeys.
+func TestTopKind(t *testing.T) {
+	for k := FieldName; k < fieldEnd; k++ {
+		want := k
+		switch k {
+		case FieldDistTarball, FieldDistIntegrity, FieldDistShasum:
+			want = 0 // inside "dist"
+		}
+		if got := topKind(fieldKeys[k]); got != want {
+			t.Errorf("topKind(%q) = %d, want %d", fieldKeys[k], got, want)
+		}
+	}
+	for _, key := range []string{"", "dist", "scripts", "readme", "Name", "version"} {
+		if got := topKind(key); got != 0 {
+			t.Errorf("topKind(%q) = %d, want 0", key, got)
+		}
+	}
+}

@@ -73,19 +73,54 @@ var fieldKeys = [fieldEnd]string{
 // Valid reports whether k is a known kind.
 func (k FieldKind) Valid() bool { return k > 0 && k < fieldEnd }
 
-// topKinds maps a version's top-level key to its kind; "dist", "scripts"
-// and "deprecated" are handled apart.
-var topKinds = func() map[string]FieldKind {
-	m := map[string]FieldKind{}
-	for k := FieldName; k < fieldEnd; k++ {
-		switch k {
-		case FieldDistTarball, FieldDistIntegrity, FieldDistShasum:
-			continue
-		}
-		m[fieldKeys[k]] = k
+// topKind returns the kind of a version's top-level key, or 0 for a key
+// Decode drops; "dist", "scripts" and "deprecated" are handled apart. (A
+// switch: it runs for every key of every version of every document.)
+func topKind(key string) FieldKind {
+	switch key {
+	case "name":
+		return FieldName
+	case "dependencies":
+		return FieldDependencies
+	case "optionalDependencies":
+		return FieldOptionalDependencies
+	case "peerDependencies":
+		return FieldPeerDependencies
+	case "peerDependenciesMeta":
+		return FieldPeerDependenciesMeta
+	case "acceptDependencies":
+		return FieldAcceptDependencies
+	case "bundleDependencies":
+		return FieldBundleDependencies
+	case "bundledDependencies":
+		return FieldBundledDependencies
+	case "bin":
+		return FieldBin
+	case "engines":
+		return FieldEngines
+	case "os":
+		return FieldOS
+	case "cpu":
+		return FieldCPU
+	case "libc":
+		return FieldLibc
+	case "hasInstallScript":
+		return FieldHasInstallScript
+	case "gypfile":
+		return FieldGypfile
+	case "license":
+		return FieldLicense
+	case "funding":
+		return FieldFunding
+	case "_hasShrinkwrap":
+		return FieldHasShrinkwrap
+	case "workspaces":
+		return FieldWorkspaces
+	case "devDependencies":
+		return FieldDevDependencies
 	}
-	return m
-}()
+	return 0
+}
 
 // Field is one field of a version as raw JSON text.
 type Field struct {

@@ -204,44 +204,68 @@ func rawString(raw string) (string, bool) {
 // writes them as a section; it returns the section's bounds in the arena.
 func (s *slimmer) scan(c *scanner, name, version string) (bounds [2]int, deprecated, engineNode, engineNPM string, ok bool) {
 	var vals [fieldEnd]string
-	var hasInstall, dep, scripts string
+	var hasInstall, dep string
+	var scripts bool // a truthy preinstall, install or postinstall
 	c.eat('{')
 	ok = c.object(func(key string) bool {
+		// "dist" and "scripts" are read as they are walked.
+		switch {
+		case key == "dist":
+			vals[FieldDistTarball], vals[FieldDistIntegrity], vals[FieldDistShasum] = "", "", ""
+			if c.eat('{') {
+				return c.object(func(key string) bool {
+					start := c.i
+					if !c.skip() {
+						return false
+					}
+					switch key {
+					case "tarball":
+						vals[FieldDistTarball] = c.s[start:c.i]
+					case "integrity":
+						vals[FieldDistIntegrity] = c.s[start:c.i]
+					case "shasum":
+						vals[FieldDistShasum] = c.s[start:c.i]
+					}
+					return true
+				})
+			}
+		case key == "scripts":
+			scripts = false
+			if c.eat('{') {
+				var pre, ins, post string
+				ok := c.object(func(key string) bool {
+					start := c.i
+					if !c.skip() {
+						return false
+					}
+					switch key {
+					case "preinstall":
+						pre = c.s[start:c.i]
+					case "install":
+						ins = c.s[start:c.i]
+					case "postinstall":
+						post = c.s[start:c.i]
+					}
+					return true
+				})
+				// arborist's Node.hasInstallScript
+				scripts = rawTruthy(sonic.NoCopyRawMessage(pre)) || rawTruthy(sonic.NoCopyRawMessage(ins)) || rawTruthy(sonic.NoCopyRawMessage(post))
+				return ok
+			}
+		}
 		start := c.i
 		if !c.skip() {
 			return false
 		}
 		val := c.s[start:c.i]
 		switch key {
-		case "dist":
-			vals[FieldDistTarball], vals[FieldDistIntegrity], vals[FieldDistShasum] = "", "", ""
-			if val[0] == '{' {
-				d := scanner{s: val}
-				d.eat('{')
-				return d.object(func(key string) bool {
-					start := d.i
-					if !d.skip() {
-						return false
-					}
-					switch key {
-					case "tarball":
-						vals[FieldDistTarball] = d.s[start:d.i]
-					case "integrity":
-						vals[FieldDistIntegrity] = d.s[start:d.i]
-					case "shasum":
-						vals[FieldDistShasum] = d.s[start:d.i]
-					}
-					return true
-				})
-			}
-		case "scripts":
-			scripts = val
+		case "dist", "scripts":
 		case "deprecated":
 			dep = val
 		case "hasInstallScript":
 			hasInstall = val
 		default:
-			if k, found := topKinds[key]; found {
+			if k := topKind(key); k != 0 {
 				vals[k] = val
 			}
 		}
@@ -250,7 +274,7 @@ func (s *slimmer) scan(c *scanner, name, version string) (bounds [2]int, depreca
 	if !ok {
 		return bounds, "", "", "", false
 	}
-	if rawTruthy(sonic.NoCopyRawMessage(hasInstall)) || scriptsInstall(scripts) {
+	if scripts || rawTruthy(sonic.NoCopyRawMessage(hasInstall)) {
 		vals[FieldHasInstallScript] = "true"
 	}
 	n := 0
@@ -276,33 +300,6 @@ func (s *slimmer) scan(c *scanner, name, version string) (bounds [2]int, depreca
 		deprecated = deprecatedRaw(dep, s.in)
 	}
 	return bounds, deprecated, eng[0], eng[1], true
-}
-
-// scriptsInstall reports a truthy preinstall, install or postinstall in a
-// raw scripts value (arborist's Node.hasInstallScript).
-func scriptsInstall(raw string) bool {
-	if raw == "" || raw[0] != '{' {
-		return false
-	}
-	var pre, ins, post string
-	c := scanner{s: raw}
-	c.eat('{')
-	c.object(func(key string) bool {
-		start := c.i
-		if !c.skip() {
-			return false
-		}
-		switch key {
-		case "preinstall":
-			pre = c.s[start:c.i]
-		case "install":
-			ins = c.s[start:c.i]
-		case "postinstall":
-			post = c.s[start:c.i]
-		}
-		return true
-	})
-	return rawTruthy(sonic.NoCopyRawMessage(pre)) || rawTruthy(sonic.NoCopyRawMessage(ins)) || rawTruthy(sonic.NoCopyRawMessage(post))
 }
 
 // object walks the members of the object whose '{' was just eaten: for
@@ -343,8 +340,9 @@ func (c *scanner) object(visit func(key string) bool) bool {
 // JSON.parse on text Node decoded with replacement characters, does not
 // check UTF-8. Strings are searched eight bytes at a time.
 type scanner struct {
-	s string
-	i int
+	s   string
+	i   int
+	esc bool // whether the last string str read had an escape
 }
 
 // maxDepth bounds nesting, as encoding/json's decoder does.
@@ -400,6 +398,13 @@ func mark(x uint64) uint64 {
 // quote, a backslash or a control character, or len(s).
 func special(s string, i int) int {
 	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	// Most strings in a document are short: try one word first.
+	if i+8 <= len(b) {
+		if m := mark(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		i += 8
+	}
 	for ; i+16 <= len(b); i += 16 {
 		mx := mark(binary.LittleEndian.Uint64(b[i:]))
 		my := mark(binary.LittleEndian.Uint64(b[i+8:]))
@@ -430,6 +435,7 @@ func (c *scanner) str() (string, bool) {
 		return "", false
 	}
 	start := c.i
+	c.esc = false
 	for {
 		j := special(c.s, c.i)
 		if j >= len(c.s) {
@@ -440,6 +446,7 @@ func (c *scanner) str() (string, bool) {
 			c.i = j + 1
 			return c.s[start:j], true
 		case '\\':
+			c.esc = true
 			if !c.escape(j + 1) {
 				return "", false
 			}
@@ -484,7 +491,7 @@ func (c *scanner) key() (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if strings.IndexByte(raw, '\\') < 0 {
+	if !c.esc {
 		return raw, true
 	}
 	var k string

@@ -29,8 +29,8 @@ func TestScanValid(t *testing.T) {
 		"\ufeff{}", "{}\x00", "{\n\t\"a\" :\r\n 1 }", `{"":""}`, `["` + long + `",` + `"` + long + `\n"]`,
 		strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
 	}
-	// Every place a special byte can fall within the scanner's 16 bytes.
-	for i := range 20 {
+	// Every place a special byte can fall in the scanner's words.
+	for i := range len(long) + 1 {
 		for _, b := range []string{`"`, `\n`, `\`, "\x00", "\x1f", " ", "\x80"} {
 			docs = append(docs, `"`+long[:i]+b+long[i:]+`"`, `["`+long[:i]+b+`"]`)
 		}
