@@ -187,7 +187,8 @@ func appendSHA512(out []byte, tag uint64, integrity string) ([]byte, bool) {
 	}
 	n := len(out)
 	out = binary.AppendUvarint(out, tag)
-	res, err := strictBase64.AppendDecode(out, []byte(b64))
+	// The string is viewed, not copied: AppendDecode only reads it.
+	res, err := strictBase64.AppendDecode(out, unsafe.Slice(unsafe.StringData(b64), len(b64)))
 	if err != nil || len(res)-len(out) != 64 {
 		return out[:n], false
 	}
@@ -199,14 +200,27 @@ func appendSHA1(out []byte, tag uint64, shasum string) ([]byte, bool) {
 	if len(shasum) != 40 {
 		return out, false
 	}
-	for i := 0; i < len(shasum); i++ {
-		if c := shasum[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+	var sum [20]byte
+	for i := range sum {
+		hi, ok1 := lowerHex(shasum[2*i])
+		lo, ok2 := lowerHex(shasum[2*i+1])
+		if !ok1 || !ok2 {
 			return out, false
 		}
+		sum[i] = hi<<4 | lo
 	}
 	out = binary.AppendUvarint(out, tag)
-	res, _ := hex.AppendDecode(out, []byte(shasum))
-	return res, true
+	return append(out, sum[:]...), true
+}
+
+func lowerHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }
 
 // decodeSection reads a section back into fields.

@@ -1,6 +1,8 @@
 package packument
 
 import (
+	"bytes"
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -36,6 +38,39 @@ func TestTopKind(t *testing.T) {
 	for _, key := range []string{"", "dist", "scripts", "readme", "Name", "version"} {
 		if got := topKind(key); got != 0 {
 			t.Errorf("topKind(%q) = %d, want 0", key, got)
+		}
+	}
+}
+
+// TestAppendSHA1 checks which shasums are stored as bytes: exactly 40
+// lowercase hex digits (anything else is kept as text, so it reads back
+// as it was).
+func TestAppendSHA1(t *testing.T) {
+	valid := "0123456789abcdef0123456789abcdef01234567"
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{valid, true},
+		{strings.ToUpper(valid), false},
+		{valid[:39], false},
+		{valid + "8", false},
+		{valid[:39] + "g", false},
+		{"g" + valid[1:], false},
+		{"", false},
+	} {
+		out, ok := appendSHA1([]byte{9}, 5, tc.in)
+		if ok != tc.ok {
+			t.Errorf("appendSHA1(%q) ok = %v, want %v", tc.in, ok, tc.ok)
+			continue
+		}
+		want := []byte{9}
+		if ok {
+			sum, _ := hex.DecodeString(tc.in)
+			want = append(append(want, 5), sum...)
+		}
+		if !bytes.Equal(out, want) {
+			t.Errorf("appendSHA1(%q) = %x, want %x", tc.in, out, want)
 		}
 	}
 }
