@@ -47,18 +47,20 @@ func Start(getenv func(string) string) bool {
 var started atomic.Bool
 
 // LeanGOGC is the collector's target while Lean is in effect.
-const LeanGOGC = 35
+const LeanGOGC = 20
 
 // lean is whether Lean's target is in effect.
 var lean atomic.Bool
 
 // Lean makes the collector keep the heap within LeanGOGC percent above the
 // live heap, until Normal. ci runs lean until it downloads: installing
-// from a warm store is system calls, not allocation, and GOGC=35 there
-// cost no measurable time while the large fixture's peak RSS fell from
-// 44.3 to 39.4 MB (medians of 6, alternating with the default). A
-// download (decompression, hashing) allocates enough for the collections
-// to cost, so it goes back to normal.
+// from a warm store is system calls, not allocation. GOGC=35 there cost no
+// measurable time while the large fixture's peak RSS fell from 44.3 to
+// 39.4 MB (medians of 6, alternating with the default); GOGC=20 took it
+// from 38.5 to 36.4 MB (0.99 s against 1.07 s, medians of 4; medium 0.305
+// against 0.295 s of 6, within the noise), and GOGC=10 to 34.9 MB at
+// 1.10 s. A download (decompression, hashing) allocates enough for the
+// collections to cost, so it goes back to normal.
 func Lean() {
 	if started.Load() && !lean.Swap(true) {
 		debug.SetGCPercent(LeanGOGC)
