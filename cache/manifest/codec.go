@@ -115,7 +115,7 @@ func encode(m meta, p *packument.Packument) ([]byte, error) {
 	// The versions that parse, highest first (ties in the document's
 	// order): a pick walks them down to the first that satisfies instead
 	// of parsing every version (packument.Ranked).
-	ranked := packument.RankVersions(all)
+	ranked := p.RankedIndexes()
 	e.uv(uint64(len(ranked)))
 	for _, i := range ranked {
 		e.body = binary.LittleEndian.AppendUint32(e.body, uint32(i))

@@ -145,14 +145,14 @@ type Ranked interface {
 	RankedAt(k int) int
 }
 
-// RankVersions ranks all as a Ranked Source does: the indexes of the
-// versions that parse loosely, highest first, ties in all's order.
-func RankVersions(all []*Version) []int {
-	parsed := make([]semver.Version, len(all))
-	var idx []int
-	for i, v := range all {
-		var ok bool
-		if parsed[i], ok = semver.ParseValue(v.Version, true); ok {
+// RankedIndexes ranks the versions as a Ranked Source does: the indexes of
+// the versions that parse loosely, highest first, ties in the document's
+// order. It shares Pick's parse of the versions.
+func (p *Packument) RankedIndexes() []int {
+	parsed, ok := p.semvers()
+	idx := make([]int, 0, len(parsed))
+	for i := range parsed {
+		if ok[i] {
 			idx = append(idx, i)
 		}
 	}
