@@ -44,7 +44,6 @@ func scanDoc(doc string) (p *Packument, in *interner, err error) {
 			if n, ok := rawString(name); ok {
 				p.Name = in.s(n)
 			}
-			p.Versions, p.index, p.table = nil, nil, nil
 			b, ok := p.scanVersions(&c, in)
 			built, builtName, versions = b, name, c.s[start:c.i]
 			return ok
@@ -71,7 +70,7 @@ func scanDoc(doc string) (p *Packument, in *interner, err error) {
 	}) || !c.end() {
 		return nil, nil, errNotJSON
 	}
-	if errv != "" && errv != "null" && built == nil && (versions == "" || versions == "null") {
+	if errv != "" && errv != "null" && (versions == "" || versions == "null") {
 		return nil, nil, fmt.Errorf("failed to decode packument: %w: registry error %s", ErrNotPackument, shortErr(errors.New(errv)))
 	}
 	p.Name = ""
@@ -97,7 +96,6 @@ func scanDoc(doc string) (p *Packument, in *interner, err error) {
 		if versions[0] != '{' {
 			return nil, nil, fmt.Errorf("failed to decode packument %q: %w: \"versions\" is not an object", p.Name, ErrNotPackument)
 		}
-		p.Versions, p.index, p.table = nil, nil, nil
 		v := scanner{s: versions}
 		b, _ := p.scanVersions(&v, in)
 		in.invalid = in.invalid || b.invalid
@@ -213,43 +211,16 @@ func (s *slimmer) scan(c *scanner, name, version string) (bounds [2]int, depreca
 		case key == "dist":
 			vals[FieldDistTarball], vals[FieldDistIntegrity], vals[FieldDistShasum] = "", "", ""
 			if c.eat('{') {
-				return c.object(func(key string) bool {
-					start := c.i
-					if !c.skip() {
-						return false
-					}
-					switch key {
-					case "tarball":
-						vals[FieldDistTarball] = c.s[start:c.i]
-					case "integrity":
-						vals[FieldDistIntegrity] = c.s[start:c.i]
-					case "shasum":
-						vals[FieldDistShasum] = c.s[start:c.i]
-					}
-					return true
-				})
+				return c.members(fieldKeys[FieldDistTarball:FieldDistShasum+1], vals[FieldDistTarball:FieldDistShasum+1])
 			}
 		case key == "scripts":
 			scripts = false
 			if c.eat('{') {
-				var pre, ins, post string
-				ok := c.object(func(key string) bool {
-					start := c.i
-					if !c.skip() {
-						return false
-					}
-					switch key {
-					case "preinstall":
-						pre = c.s[start:c.i]
-					case "install":
-						ins = c.s[start:c.i]
-					case "postinstall":
-						post = c.s[start:c.i]
-					}
-					return true
-				})
-				// arborist's Node.hasInstallScript
-				scripts = rawTruthy(sonic.NoCopyRawMessage(pre)) || rawTruthy(sonic.NoCopyRawMessage(ins)) || rawTruthy(sonic.NoCopyRawMessage(post))
+				var hooks [len(installHooks)]string
+				ok := c.members(installHooks[:], hooks[:])
+				for _, h := range hooks {
+					scripts = scripts || rawTruthy(sonic.NoCopyRawMessage(h))
+				}
 				return ok
 			}
 		}
@@ -300,6 +271,26 @@ func (s *slimmer) scan(c *scanner, name, version string) (bounds [2]int, depreca
 		deprecated = deprecatedRaw(dep, s.in)
 	}
 	return bounds, deprecated, eng[0], eng[1], true
+}
+
+// installHooks are the scripts that make arborist's Node.hasInstallScript.
+var installHooks = [...]string{"preinstall", "install", "postinstall"}
+
+// members reads the object whose '{' was just eaten, keeping in vals[i]
+// the raw value of the member named keys[i] (the last one, when repeated).
+func (c *scanner) members(keys, vals []string) bool {
+	return c.object(func(key string) bool {
+		start := c.i
+		if !c.skip() {
+			return false
+		}
+		for i, k := range keys {
+			if k == key {
+				vals[i] = c.s[start:c.i]
+			}
+		}
+		return true
+	})
 }
 
 // object walks the members of the object whose '{' was just eaten: for
